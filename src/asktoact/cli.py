@@ -1,0 +1,169 @@
+"""The ``asktoact`` command line: one sub-command per stage."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+app = typer.Typer(help="Train and measure tool-calling models that ask before they act (ASKToACT).",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False)
+data_app = typer.Typer(help="Get corpora and inspect them.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+console = Console()
+err = Console(stderr=True)
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=err, transient=True)
+
+
+def _fail(msg: str, code: int = 2) -> None:
+    err.print(f"[red]error:[/red] {msg}")
+    raise typer.Exit(code)
+
+
+def parse_levels(spec: Optional[str]) -> Optional[dict[int, float]]:
+    """``"0:1,1:2,2:2,3:1"`` -> weights per level."""
+    if not spec:
+        return None
+    out = {}
+    for part in spec.split(","):
+        try:
+            k, v = part.split(":")
+            lv = int(k)
+            if lv not in (0, 1, 2, 3):
+                raise ValueError
+            out[lv] = float(v)
+        except ValueError:
+            raise typer.BadParameter(f"expected LEVEL:WEIGHT pairs like 0:1,1:2 (got {part!r})") from None
+    return out
+
+
+# ------------------------------------------------------------------------------ data
+
+
+@data_app.command("sources")
+def data_sources() -> None:
+    """List the corpus formats the loaders read."""
+    from .sources import REGISTRY
+
+    t = Table("name", "format")
+    for name, cls in sorted(REGISTRY.items()):
+        t.add_row(name, cls.description)
+    console.print(t)
+
+
+@data_app.command("get")
+def data_get(name: str = typer.Argument(..., help="Data set to fetch: bfcl"),
+             dest: Optional[Path] = typer.Option(None, help="Folder to unpack into (default: the asktoact cache)"),
+             force: bool = typer.Option(False, help="Download again even if cached")) -> None:
+    """Download a corpus from the package index (cached) and print where it is."""
+    from .sources.fetch import fetch
+
+    try:
+        path = fetch(name, dest, force)
+    except (KeyError, RuntimeError) as e:
+        _fail(str(e))
+    console.print(str(path))
+
+
+@data_app.command("stats")
+def data_stats(source: str = typer.Argument(..., help="Loader name (see `asktoact data sources`)"),
+               path: Path = typer.Argument(..., help="File or folder of the corpus"),
+               group_by: str = typer.Option("category", help="Metadata field to group rows by"),
+               rejects: Optional[Path] = typer.Option(None, help="Write rejected records here (JSONL)"),
+               as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table")) -> None:
+    """Table-1 style statistics and value-in-query coverage (values that can later be hidden)."""
+    from .io import RejectSink
+    from .sources import LoadStats, load
+    from .stats import corpus_stats
+
+    st = LoadStats(source)
+    try:
+        with RejectSink(rejects) as rj:
+            total, rows = corpus_stats(load(source, path, rj, st), group_by)
+            reasons = rj.reasons
+    except (KeyError, FileNotFoundError) as e:
+        _fail(str(e).strip("'\""))
+    if as_json:
+        console.print_json(json.dumps({"rows": [r.row() for r in rows], "total": total.row(),
+                                       "load": {"units": st.units_in, "kept": st.samples, "rejected": st.rejected,
+                                                "reasons": dict(reasons)}}))
+        return
+    t = Table(title=f"{source}: {path}")
+    cols = list(total.row())
+    for c in cols:
+        t.add_column(c, justify="left" if c == "group" else "right")
+    for r in rows + [total]:
+        t.add_row(*[str(v) for v in r.row().values()], style="bold" if r is total else None)
+    console.print(t)
+    console.print(f"in {st.units_in} = kept {st.samples} + rejected {st.rejected}"
+                  + (f"  (rejects: {', '.join(f'{k} ×{v}' for k, v in reasons.most_common(5))})" if st.rejected else ""))
+
+
+# ----------------------------------------------------------------------------- build
+
+
+@app.command("build")
+def build(source: str = typer.Argument(..., help="Loader name"),
+          path: Path = typer.Argument(..., help="File or folder of the corpus"),
+          out: Path = typer.Option(..., "--out", "-o", help="Output folder"),
+          seed: int = typer.Option(0, help="Seed; each sample draws from (seed, sample id)"),
+          levels: Optional[str] = typer.Option(None, help="Level weights, e.g. 0:1,1:2,2:2,3:1 (default uniform)"),
+          similarity: bool = typer.Option(True, help="Apply the sentence-embedding similarity filter"),
+          embedder: str = typer.Option("embedded-minilm", help="sentence-transformers model folder or hub id"),
+          threshold: float = typer.Option(0.95, help="Reject records whose similarity exceeds this"),
+          rewriter: Optional[str] = typer.Option(None, help="Model spec for the LLM rewrite (default: deterministic)"),
+          limit: Optional[int] = typer.Option(None, help="Stop after this many samples"),
+          exclude_eval_only: bool = typer.Option(False, help="Drop evaluation-only records (BFCL live_*)")) -> None:
+    """Curate: Algorithm 1 + rewrite + quality control -> IC records (JSONL)."""
+    from .curate.stage import BuildConfig, run_build, stats_dict
+
+    cfg = BuildConfig(source=source, path=str(path), out=str(out), seed=seed, level_weights=parse_levels(levels),
+                      similarity=similarity, embedder=embedder, threshold=threshold, rewriter=rewriter, limit=limit,
+                      exclude_eval_only=exclude_eval_only)
+    rw = None
+    if rewriter:
+        from .curate.llm_rewrite import LLMRewriter
+
+        rw = LLMRewriter.from_spec(rewriter)
+    with _progress() as prog:
+        task = prog.add_task("curating", total=None)
+        try:
+            res = run_build(cfg, progress=lambda n: prog.advance(task, n), rewriter=rw)
+        except (KeyError, FileNotFoundError, RuntimeError) as e:
+            _fail(str(e).strip("'\""))
+    if rw is not None:
+        rw.close()
+    print_build_table(stats_dict(res))
+    console.print(f"records: {res.records}\nrejects: {res.rejects}")
+
+
+def print_build_table(st: dict) -> None:
+    t = Table(title="IC records by level (paper Table 1 style)")
+    t.add_column("level")
+    t.add_column("records", justify="right")
+    t.add_column("avg unspecified intents", justify="right")
+    from .curate.sampling import LEVEL_NAMES
+
+    for lv, n in st["by_level"].items():
+        t.add_row(f"{lv} {LEVEL_NAMES[int(lv)]}", str(n), str(st["avg_unspecified_by_level"][lv]))
+    console.print(t)
+    console.print(f"samples {st['samples_loaded']} (load rejects {st['load_rejected']}) -> kept {st['kept']}, "
+                  f"QC rejected {st['qc_rejected']} {st['qc_reasons'] or ''}; leak check pass (level>=1): "
+                  f"{st['leak_pass_rate_level_ge1']}")
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

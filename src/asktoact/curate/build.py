@@ -1,0 +1,179 @@
+"""The curation stage: ToolSample -> ICRecord (Algorithm 1 + rewrite + quality control)."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Iterator
+
+from ..schema import ArgInfo, CallInfo, ICRecord, RemovalMethod, RewriteInfo, ToolSample
+from .locate import Location, Span, locate
+from .quality import leak_check
+from .rewrite import EditPlan, rewrite_query
+from .sampling import rng_for, sample_removals
+
+
+@dataclass
+class ArgView:
+    call: int
+    name: str
+    value: Any
+    schema: dict[str, Any]
+    location: Location
+    reference: int | None
+    eligible: bool
+    why_not: str | None = None
+    linked_to: tuple[int, str] | None = None
+
+
+def analyse(sample: ToolSample) -> list[list[ArgView]]:
+    """Locate every argument value and decide which ones the user stated (eligible to hide)."""
+    views: list[list[ArgView]] = []
+    for ci, call in enumerate(sample.calls):
+        tool = sample.tool(call.name)
+        row = []
+        for p, v in call.arguments.items():
+            ref = call.references.get(p)
+            loc = locate(sample.query, v) if ref is None else Location(False)
+            row.append(ArgView(ci, p, v, tool.param(p), loc, ref, eligible=False))
+        views.append(row)
+    # spans shared by different arguments: a span strictly inside another argument's span is
+    # not an occurrence of the smaller value ("5" in "Maroon 5"); identical spans are ambiguous
+    flat = [a for row in views for a in row]
+    span_owner: dict[tuple[int, int], list[ArgView]] = defaultdict(list)
+    for a in flat:
+        for s in a.location.spans:
+            span_owner[(s.start, s.end)].append(a)
+    for a in flat:
+        if a.reference is not None:
+            a.why_not = "reference to an earlier call"
+            continue
+        if not a.location.found:
+            a.why_not = "value not stated in the query"
+            continue
+        keep_parts = []
+        for leaf, spans in a.location.parts:
+            own = [s for s in spans if not _inside_other(s, a, flat)]
+            keep_parts.append((leaf, own))
+        if not all(ss for _, ss in keep_parts):
+            a.why_not = "value only appears inside another value"
+            continue
+        a.location = Location(True, sorted({(s.start, s.end): s for _, ss in keep_parts for s in ss}.values(), key=lambda s: s.start), keep_parts)
+        shared = any(len({id(o) for o in span_owner[(s.start, s.end)] if o is not a and _differs(o, a)}) for s in a.location.spans)
+        if shared:
+            a.why_not = "same text as another argument's value"
+            continue
+        a.eligible = True
+    # one stated value used by several calls is one intent: the first use is sampled, the
+    # others are hidden with it (the paper asks a single combined question for them)
+    seen: dict[tuple, ArgView] = {}
+    for a in flat:
+        if not a.eligible:
+            continue
+        key = tuple((s.start, s.end) for s in a.location.spans)
+        first = seen.get(key)
+        if first is None:
+            seen[key] = a
+        else:
+            a.eligible = False
+            a.linked_to = (first.call, first.name)
+            a.why_not = f"same value as {first.call}.{first.name} (hidden together)"
+    return views
+
+
+def _differs(o: ArgView, a: ArgView) -> bool:
+    return o.value != a.value
+
+
+def _inside_other(s: Span, a: ArgView, flat: list[ArgView]) -> bool:
+    for o in flat:
+        if o is a:
+            continue
+        for t in o.location.spans:
+            if t.start <= s.start and s.end <= t.end and (t.end - t.start) > (s.end - s.start):
+                return True
+    return False
+
+
+def curate_sample(sample: ToolSample, seed: int, level_weights: dict[int, float] | None = None,
+                  rewriter: Callable[..., Any] | None = None) -> ICRecord:
+    """Pure: the same sample and seed always give the same record."""
+    rng = rng_for(seed, sample.id)
+    views = analyse(sample)
+    eligible = [[a.name for a in row if a.eligible] for row in views]
+    level, removed = sample_removals(eligible, rng, level_weights)
+    name_counts = Counter(c.name for c in sample.calls)
+    plans = []
+    for row in views:
+        for a in row:
+            if (a.call, a.name) in removed:
+                tool = sample.tool(sample.calls[a.call].name)
+                plans.append(EditPlan(key=(a.call, a.name), value=a.value, schema=a.schema, location=a.location,
+                                      required=tool.is_required(a.name),
+                                      force_abstraction=name_counts[tool.name] > 1))
+    rewrite_rng = random.Random(rng.random())
+    new_query, results = rewrite_query(sample.query, plans, rewrite_rng) if plans else (sample.query, {})
+    key_info = []
+    for ci, (call, row) in enumerate(zip(sample.calls, views)):
+        args = {}
+        for a in row:
+            res = results.get((ci, a.name))
+            linked = None
+            if res is None and a.linked_to is not None and a.linked_to in results:
+                res, linked = results[a.linked_to], f"{a.linked_to[0]}.{a.linked_to[1]}"
+            orig = a.location.spans[0].text if a.location.found and a.location.spans else None
+            if res:
+                args[a.name] = ArgInfo(value=a.value, original_value=res.original_value, current_value=res.current_value,
+                                       removed=True, located=True, method=RemovalMethod(res.method),
+                                       removed_value=res.removed_value, linked_to=linked)
+            else:
+                args[a.name] = ArgInfo(value=a.value, original_value=orig, current_value=orig, removed=False,
+                                       located=a.location.found, reference=a.reference)
+        key_info.append(CallInfo(name=call.name, arguments=args))
+    meta = dict(sample.metadata)
+    not_eligible = {f"{a.call}.{a.name}": a.why_not for row in views for a in row
+                    if not a.eligible and not (a.linked_to and a.linked_to in results)}
+    if not_eligible:
+        meta["not_removable"] = not_eligible
+    rec = ICRecord(id=sample.id, source=sample.source, level=level, seed=seed, original_query=sample.query,
+                   unspecified_query=new_query, tools=sample.tools, calls=sample.calls, key_info=key_info,
+                   rewrite=RewriteInfo(method="deterministic"), metadata=meta)
+    if rewriter is not None and level > 0:
+        rec = rewriter(rec, sample)
+    rec.quality = leak_check(rec)
+    return rec
+
+
+@dataclass
+class CurateStats:
+    samples_in: int = 0
+    kept: int = 0
+    rejected: int = 0
+    by_level: Counter = field(default_factory=Counter)
+    unspecified_by_level: Counter = field(default_factory=Counter)
+    calls_by_level: Counter = field(default_factory=Counter)
+    reasons: Counter = field(default_factory=Counter)
+    leak_checked_l1: int = 0
+    leak_passed_l1: int = 0
+
+    def add(self, rec: ICRecord) -> None:
+        self.samples_in += 1
+        if rec.level >= 1:
+            self.leak_checked_l1 += 1
+            self.leak_passed_l1 += int(rec.quality.leak_ok)
+        if rec.quality.passed:
+            self.kept += 1
+            self.by_level[rec.level] += 1
+            self.unspecified_by_level[rec.level] += rec.n_unspecified
+            self.calls_by_level[rec.level] += len(rec.calls)
+        else:
+            self.rejected += 1
+            for r in rec.quality.reasons:
+                self.reasons[r.split(":", 1)[0]] += 1
+
+
+def curate_stream(samples: Iterable[ToolSample], seed: int, level_weights: dict[int, float] | None = None,
+                  rewriter: Callable[..., Any] | None = None) -> Iterator[ICRecord]:
+    for s in samples:
+        yield curate_sample(s, seed, level_weights, rewriter)

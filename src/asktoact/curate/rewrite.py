@@ -1,0 +1,314 @@
+"""Deterministic query rewrite: hide chosen values by removal, abstraction or partial obfuscation.
+
+The rules are those of Appendix C.1.2, applied with string surgery instead of an LLM:
+* complete removal drops a value with its carrier phrase ("with player ID 170085") when
+  that phrase closes a clause and the parameter is required;
+* semantic abstraction swaps the value (and the words naming it) for a phrase built from
+  the parameter's name, description and type ("a certain player ID", "a specific date");
+* partial obfuscation hides one element of a list value and keeps the others;
+* when one tool is called more than once, values are abstracted, never removed.
+The output is then tidied so it reads naturally (no doubled spaces, empty quotes or
+dangling prepositions). Pure functions; randomness comes from the caller's generator.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .locate import Location, Span, find_scalar
+
+REMOVAL_PREPS = {"with", "for", "from", "in", "at", "on", "to", "by", "using", "named", "called", "titled", "of", "via"}
+DETERMINERS = {"the", "a", "an", "this", "that", "my", "your", "our", "its", "his", "her", "their", "some"}
+FILLERS = {"of", "is", "=", ":", "as", "number", "no.", "#", "named", "called", "titled"}
+QUOTES = {"'": "'", '"': '"', "`": "`", "\u201c": "\u201d", "\u2018": "\u2019"}
+UNITS = {
+    "units", "unit", "km", "kilometers", "kilometres", "miles", "mile", "meters", "metres", "m", "cm", "mm",
+    "kg", "g", "grams", "pounds", "lbs", "lb", "years", "year", "months", "month", "days", "day", "hours",
+    "hour", "minutes", "minute", "seconds", "second", "percent", "%", "dollars", "usd", "eur", "euros",
+    "times", "items", "people", "persons", "passengers", "guests", "nights", "weeks", "week", "feet", "ft",
+    "inches", "degrees", "celsius", "fahrenheit", "mph", "kmh", "results", "records", "pages", "points",
+}
+GENERIC_NOUNS = {
+    "file", "files", "directory", "folder", "city", "country", "user", "account", "company", "team", "player",
+    "movie", "song", "book", "album", "artist", "stock", "ticker", "symbol", "product", "category", "item",
+    "language", "region", "keyword", "term", "query", "address", "email", "url", "website", "domain", "code",
+    "id", "number", "name", "username", "location", "channel", "playlist", "video", "image", "document",
+    "currency", "hashtag", "tag", "topic", "restaurant", "hotel", "airport", "station", "store", "brand",
+}
+ABBREV = {"id": "ID", "ids": "IDs", "num": "number", "no": "number", "qty": "quantity", "addr": "address",
+          "dt": "date", "tz": "time zone", "lang": "language", "url": "URL", "ip": "IP", "uri": "URI",
+          "img": "image", "msg": "message", "pwd": "password", "desc": "description", "amt": "amount",
+          "lat": "latitude", "lon": "longitude", "lng": "longitude", "dob": "date of birth", "api": "API",
+          "isbn": "ISBN", "sku": "SKU", "zip": "ZIP", "zipcode": "ZIP code", "asin": "ASIN", "uid": "user ID",
+          "cnt": "count", "max": "maximum", "min": "minimum", "src": "source", "dst": "destination",
+          "dest": "destination", "ctry": "country", "iso": "ISO", "utc": "UTC", "str": "text"}
+DET_CHOICES = ("a certain", "a specific", "a particular")
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]*|\d+|[=:#]")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.I)
+_URL = re.compile(r"^(https?://|www\.)", re.I)
+_IP = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
+_FILE = re.compile(r"^[\w\-. /]+\.[A-Za-z0-9]{1,5}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def name_words(pname: str) -> list[str]:
+    """``player_id`` -> [player, id]; ``maxResults`` -> [max, results]."""
+    s = re.sub(r"([a-z])([A-Z])", r"\1 \2", pname)
+    s = re.sub(r"[_\-.]+", " ", s)
+    s = re.sub(r"(?<=[A-Za-z])\d+\b", "", s)  # num1 -> num, file_name2 -> file name
+    return [w.lower() for w in s.split() if w and not w.isdigit()]
+
+
+def param_noun(pname: str, schema: dict[str, Any], value: Any) -> str:
+    """A short noun phrase for what the parameter holds, used in abstract expressions."""
+    sv = value if isinstance(value, str) else None
+    fmt = schema.get("format")
+    if fmt in ("date", "date-time") or (sv and _DATE.match(sv)):
+        return "date"
+    if fmt == "email" or (sv and _EMAIL.match(sv)):
+        return "email address"
+    if fmt == "uri" or (sv and _URL.match(sv)):
+        return "link"
+    if sv and _IP.match(sv):
+        return "IP address"
+    words = name_words(pname)
+    if all(len(w) <= 2 and w not in ABBREV for w in words) or not words:
+        desc = str(schema.get("description") or "")
+        m = re.match(r"\s*(?:the|a|an)?\s*([A-Za-z][\w\- ]{2,40}?)(?:\s+(?:of|for|to|in|that|which|used|from)\b|[.,;(]|$)", desc, re.I)
+        if m and len(m.group(1).split()) <= 4:
+            return m.group(1).strip().lower()
+        return "value" if not isinstance(value, (int, float)) else "number"
+    if words[0] in ("is", "get", "include", "use", "enable", "has") and len(words) > 1:
+        words = words[1:]
+    out = " ".join(ABBREV.get(w, w) for w in words)
+    if sv and _FILE.match(sv) and "file" not in out and "name" in out:
+        return "file"
+    return out
+
+
+@dataclass
+class EditPlan:
+    """What to hide for one parameter."""
+
+    key: tuple[int, str]  # (call index, parameter)
+    value: Any
+    schema: dict[str, Any]
+    location: Location
+    required: bool
+    force_abstraction: bool  # same tool called more than once
+
+
+@dataclass
+class EditResult:
+    original_value: str
+    current_value: str
+    method: str  # removal / abstraction / partial
+    removed_value: Any
+
+
+@dataclass
+class _Edit:
+    start: int
+    end: int
+    text: str
+    key: tuple[int, str]
+
+
+def _words_before(text: str, pos: int, n: int = 6) -> list[tuple[int, int, str]]:
+    """Up to ``n`` (start, end, word) tokens that end before ``pos``, nearest first."""
+    out = []
+    for m in _WORD.finditer(text, max(0, pos - 80), pos):
+        out.append((m.start(), m.end(), m.group(0)))
+    return list(reversed(out))[:n]
+
+
+def _only_space_between(text: str, a: int, b: int) -> bool:
+    return text[a:b].strip(" ,'\"`") == "" if a <= b else False
+
+
+def _expand_quotes(text: str, s: int, e: int) -> tuple[int, int]:
+    if s > 0 and e < len(text) and text[s - 1] in QUOTES and text[e] == QUOTES[text[s - 1]]:
+        return s - 1, e + 1
+    return s, e
+
+
+def _next_word(text: str, pos: int) -> tuple[int, int, str] | None:
+    m = re.compile(r"\s*([A-Za-z%][A-Za-z\-]*|%)").match(text, pos)
+    if not m:
+        return None
+    return m.start(1), m.end(1), m.group(1)
+
+
+def _plan_span(text: str, span: Span, plan: EditPlan, first: bool, rng: random.Random,
+               allow_removal: bool, partial: bool) -> tuple[int, int, str, str]:
+    """Return (start, end, replacement, method) for one occurrence."""
+    s, e = _expand_quotes(text, span.start, span.end)
+    if s > 0 and text[s - 1] in "$\u20ac\u00a3\u00a5":  # "$1000": the currency sign goes with the value
+        s -= 1
+    noun = param_noun(plan.key[1], plan.schema, plan.value)
+    nwords = set(name_words(plan.key[1])) | set(noun.lower().split())
+    is_num = isinstance(plan.value, (int, float)) or bool(re.fullmatch(r"[\d.,]+", span.text))
+    unit = None
+    nxt = _next_word(text, e)
+    if nxt and is_num and nxt[2].lower() in UNITS:
+        unit = nxt[2]
+        e = nxt[1]
+    elif nxt and not partial and nxt[2].lower() in (nwords | GENERIC_NOUNS):
+        # "the 'temp' directory": the noun after the value names it
+        noun = nxt[2]
+        e = nxt[1]
+    # words naming the parameter just before the value ("player ID 170085", "a base of 10")
+    before = _words_before(text, s)
+    consumed: list[tuple[int, int, str]] = []
+    named: list[tuple[int, int, str]] = []
+    last_start = s
+    for ws, we, w in before:
+        if not _only_space_between(text, we, last_start):
+            break
+        lw = w.lower()
+        if lw in ("is", "=", ":", "was", "equals") and not consumed:
+            break  # "rate is 3%": keep the naming words, hide only the value
+        if lw in nwords or (ABBREV.get(lw, lw).lower() in nwords):
+            consumed.append((ws, we, w))
+            named.append((ws, we, w))
+            last_start = ws
+        elif lw in FILLERS and len(consumed) < 4:
+            consumed.append((ws, we, w))
+            last_start = ws
+        else:
+            break
+        if len(consumed) >= 5:
+            break
+    # fillers are only taken when a naming word precedes them
+    while consumed and consumed[-1] not in named:
+        consumed.pop()
+    if consumed:
+        last_start = consumed[-1][0]
+    else:
+        last_start = s
+    det = None
+    prev = _words_before(text, last_start, 1)
+    if prev and prev[0][2].lower() in DETERMINERS and _only_space_between(text, prev[0][1], last_start):
+        det = prev[0]
+    start = det[0] if det and not partial else last_start
+    if not named and before and before[0][2].lower() in ("is", "=", ":", "was", "equals") and _only_space_between(text, before[0][1], s):
+        noun = "number" if is_num and not unit else "value"
+    unit_phrase = None
+    if unit:
+        unit_phrase = "percentage" if unit.lower() in ("%", "percent") else f"number of {unit}"
+    if named:
+        shown = " ".join(w for _, _, w in sorted(named))
+        noun_phrase = unit_phrase or shown
+    else:
+        noun_phrase = unit_phrase or noun
+    if partial:
+        if isinstance(plan.value, (list, tuple)) and any(isinstance(x, (list, tuple, dict)) for x in plan.value):
+            noun_phrase = "number" if is_num else "value"  # an element of a matrix: name the element, not the whole
+        return s, e, f"another {_singular(noun_phrase)}", "partial"
+    if not first:
+        return start, e, f"that {noun_phrase}", "abstraction"
+    # complete removal: "<prep> [det] [name words] value" closing a clause
+    if allow_removal:
+        head = _words_before(text, start, 1)
+        tail = text[e:]
+        closes = re.match(r"\s*([.?!]|$|,\s)", tail) is not None
+        if head and head[0][2].lower() in REMOVAL_PREPS and closes and _only_space_between(text, head[0][1], start):
+            kept = text[: head[0][0]] + text[e:]
+            if len(_WORD.findall(kept)) >= 4:
+                return head[0][0], e, "", "removal"
+    det_word = rng.choice(DET_CHOICES)
+    return start, e, f"{det_word} {noun_phrase}", "abstraction"
+
+
+def _singular(noun: str) -> str:
+    w = noun.split()
+    if w and w[-1].endswith("s") and not w[-1].endswith("ss") and len(w[-1]) > 3:
+        w[-1] = w[-1][:-1]
+    return " ".join(w)
+
+
+def rewrite_query(query: str, plans: list[EditPlan], rng: random.Random) -> tuple[str, dict[tuple[int, str], EditResult]]:
+    """Hide every planned value. Returns the new query and what happened per parameter."""
+    edits: list[_Edit] = []
+    results: dict[tuple[int, str], EditResult] = {}
+    for plan in plans:
+        loc = plan.location
+        elems = [(v, ss) for v, ss in loc.parts if ss]
+        is_list = isinstance(plan.value, (list, tuple)) and len(elems) >= 2
+        if is_list:
+            v, ss = elems[rng.randrange(len(elems))]
+            targets, partial, removed_value = ss, True, v
+        else:
+            targets, partial, removed_value = loc.spans, False, plan.value
+        allow_removal = plan.required and not plan.force_abstraction and not partial
+        orig, cur, method = None, None, None
+        for k, sp in enumerate(targets):
+            s, e, rep, m = _plan_span(query, sp, plan, first=(k == 0), rng=rng,
+                                      allow_removal=allow_removal and k == 0 and len(targets) == 1, partial=partial)
+            if k == 0:
+                orig, cur, method = query[s:e].strip(), rep, m
+            edits.append(_Edit(s, e, rep, plan.key))
+        results[plan.key] = EditResult(original_value=orig or "", current_value=cur or "", method=method or "abstraction",
+                                       removed_value=removed_value)
+    # apply right to left; an edit overlapping an applied one shrinks to what is free
+    edits.sort(key=lambda x: (x.start, x.end))
+    merged: list[_Edit] = []
+    for ed in edits:
+        if merged and ed.start < merged[-1].end:
+            prev = merged[-1]
+            if ed.end <= prev.end:
+                continue  # fully inside: its value disappears with the other edit
+            ed = _Edit(prev.end, ed.end, ed.text, ed.key)
+        merged.append(ed)
+    out = query
+    for ed in reversed(merged):
+        out = out[: ed.start] + ed.text + out[ed.end :]
+    return tidy(out), results
+
+
+_DANGLING = re.compile(r"\b(?:with|for|from|in|at|on|to|by|of|the|a|an|and|or|using)\s*([.?!,;])", re.I)
+
+
+def tidy(text: str) -> str:
+    """Make the edited text read naturally."""
+    t = re.sub(r"(['\"`])\s*\1", "", text)  # empty quotes
+    t = re.sub(r"\(\s*\)", "", t)
+    t = re.sub(r"[ \t]{2,}", " ", t)
+    t = re.sub(r"\s+([.,?!;:])", r"\1", t)
+    t = re.sub(r",\s*([.?!])", r"\1", t)
+    t = re.sub(r",\s*,", ",", t)
+    t = re.sub(r"\b(a|an|the) (a certain|a specific|a particular|another)\b", r"\2", t, flags=re.I)
+    prev = None
+    while prev != t:
+        prev = t
+        t = _DANGLING.sub(r"\1", t)
+    t = t.strip()
+    if t and t[0].islower():
+        t = t[0].upper() + t[1:]
+    return t
+
+
+STYLE_BANNED = re.compile(r"\b(unspecified|unknown|ambiguous|\[removed\]|<unknown)", re.I)
+
+
+def style_issues(text: str) -> list[str]:
+    """Naturalness problems a rewrite must not have."""
+    issues = []
+    if STYLE_BANNED.search(text):
+        issues.append("mentions that something is unspecified")
+    if "  " in text:
+        issues.append("doubled space")
+    if re.search(r"(['\"])\s*\1", text):
+        issues.append("empty quotes")
+    if re.search(r"\b(with|for|from|in|at|on|to|by|of)\s*[.?!]", text, re.I):
+        issues.append("dangling preposition")
+    if not text.strip():
+        issues.append("empty query")
+    return issues
+
+
+def value_still_present(text: str, value: Any) -> bool:
+    return bool(find_scalar(text, value))

@@ -1,0 +1,102 @@
+"""``asktoact build``: load a corpus, curate it, write IC records, rejects, stats and a sidecar."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from ..io import RejectSink, dump_line, write_sidecar
+from ..schema import ICRecord
+from ..sources import LoadStats, load
+from .build import CurateStats, curate_sample
+from .quality import DEFAULT_EMBEDDER, SIMILARITY_THRESHOLD, Embedder, apply_similarity
+
+
+@dataclass
+class BuildConfig:
+    source: str
+    path: str
+    out: str
+    seed: int = 0
+    level_weights: dict[int, float] | None = None
+    similarity: bool = True
+    embedder: str = DEFAULT_EMBEDDER
+    threshold: float = SIMILARITY_THRESHOLD
+    rewriter: str | None = None  # model spec for the LLM rewrite
+    limit: int | None = None
+    exclude_eval_only: bool = False
+    chunk: int = 256
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class BuildResult:
+    records: Path
+    rejects: Path
+    load: LoadStats
+    curate: CurateStats
+
+    def adds_up(self) -> bool:
+        return (self.load.adds_up() and self.curate.samples_in == self.curate.kept + self.curate.rejected
+                and self.curate.samples_in + self.excluded == self.load.samples)
+
+    excluded: int = 0
+
+
+def _chunks(it: Iterator, n: int) -> Iterator[list]:
+    while True:
+        block = list(itertools.islice(it, n))
+        if not block:
+            return
+        yield block
+
+
+def run_build(cfg: BuildConfig, progress: Callable[[int], None] | None = None,
+              embedder: Embedder | None = None, rewriter: Callable | None = None) -> BuildResult:
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    rec_path, rej_path, bad_path = out / "ic_records.jsonl", out / "rejects.jsonl", out / "rejected_records.jsonl"
+    if cfg.similarity and embedder is None:
+        embedder = Embedder(cfg.embedder)
+    lstats = LoadStats(cfg.source)
+    cstats = CurateStats()
+    excluded = 0
+    with RejectSink(rej_path, stage="load") as rejects, open(rec_path, "w", encoding="utf-8") as fo, \
+            open(bad_path, "w", encoding="utf-8") as fb:
+        samples = load(cfg.source, cfg.path, rejects, lstats, limit=cfg.limit)
+        for block in _chunks(samples, cfg.chunk):
+            recs: list[ICRecord] = []
+            for s in block:
+                if cfg.exclude_eval_only and s.metadata.get("eval_only"):
+                    excluded += 1
+                    rejects.add(s.source, s.id, "metadata.eval_only", "excluded: evaluation-only split", stage="curate")
+                    continue
+                recs.append(curate_sample(s, cfg.seed, cfg.level_weights, rewriter))
+            if embedder is not None:
+                apply_similarity(recs, embedder, cfg.threshold)
+            for r in recs:
+                cstats.add(r)
+                if r.quality.passed:
+                    fo.write(dump_line(r))
+                else:
+                    fb.write(dump_line(r))
+                    rejects.add(r.source, r.id, "unspecified_query", "; ".join(r.quality.reasons), stage="curate")
+            if progress:
+                progress(len(block))
+    res = BuildResult(rec_path, rej_path, lstats, cstats, excluded=excluded)
+    cfg_d = {k: v for k, v in cfg.__dict__.items()}
+    write_sidecar(rec_path, "build", cfg_d, stats_dict(res))
+    return res
+
+
+def stats_dict(res: BuildResult) -> dict[str, Any]:
+    c = res.curate
+    return {
+        "records_in": res.load.records_in, "samples_loaded": res.load.samples, "load_rejected": res.load.rejected,
+        "excluded_eval_only": res.excluded, "curated": c.samples_in, "kept": c.kept, "qc_rejected": c.rejected,
+        "qc_reasons": dict(c.reasons), "by_level": {str(k): v for k, v in sorted(c.by_level.items())},
+        "avg_unspecified_by_level": {str(k): round(c.unspecified_by_level[k] / v, 3) for k, v in sorted(c.by_level.items())},
+        "leak_pass_rate_level_ge1": round(c.leak_passed_l1 / c.leak_checked_l1, 4) if c.leak_checked_l1 else None,
+    }

@@ -1,0 +1,78 @@
+"""ACEBench ``normal_*``: ``question`` is a "user: ...\\nsystem: ..." transcript; values may nest."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Iterator
+
+from ..io import iter_json_records
+from ..schema import Tool, ToolCall, ToolSample
+from .base import FieldError, RawItem, Source, need, register
+
+_TURN = re.compile(r"^(user|system|assistant)\s*:\s*", re.I | re.M)
+
+
+def user_turns(text: str) -> str:
+    """Join what the user said; the system's questions in between are dropped."""
+    parts = _TURN.split(text)
+    if len(parts) == 1:
+        return text.strip()
+    out = []
+    for role, content in zip(parts[1::2], parts[2::2]):
+        if role.lower() == "user" and content.strip():
+            out.append(content.strip())
+    return " ".join(out)
+
+
+@register
+class ACEBenchSource(Source):
+    name = "acebench"
+    description = "ACEBench normal_* (folder of data_*.json + possible_answer/)"
+
+    def iter_raw(self, path: Path) -> Iterator[RawItem]:
+        files = [path] if path.is_file() else sorted(path.glob("data_*.json"))
+        for f in files:
+            answers = {}
+            af = f.parent / "possible_answer" / f.name
+            if af.exists():
+                for _, obj in iter_json_records(af):
+                    if isinstance(obj, dict) and "id" in obj:
+                        answers[str(obj["id"])] = obj.get("ground_truth")
+            for n, obj in iter_json_records(f):
+                rid = str(obj["id"]) if isinstance(obj, dict) and "id" in obj else f"{f.stem}:{n}"
+                yield RawItem(rid, obj, line=n, path=str(f), context={"answer": answers.get(rid), "category": f.stem.removeprefix("data_")})
+
+    def convert(self, item: RawItem) -> list[ToolSample]:
+        d = item.data
+        q = need(d, "question", str)
+        query = user_turns(q)
+        if not query:
+            raise FieldError("question", "no user turn")
+        raw_tools = need(d, "function", list)
+        tools = []
+        for i, f in enumerate(raw_tools):
+            name = need(f, "name", str, f"function[{i}].")
+            try:
+                tools.append(Tool(name=name, description=f.get("description") or "", parameters=f.get("parameters")))
+            except ValueError as e:
+                raise FieldError(f"function[{i}].parameters", str(e).splitlines()[-1]) from None
+        gt = item.context["answer"]
+        if gt is None:
+            raise FieldError("possible_answer", "no ground truth with this id")
+        entries: list[tuple[str, Any]] = []
+        for block in (gt if isinstance(gt, list) else [gt]):
+            if not isinstance(block, dict):
+                raise FieldError("ground_truth", "expected {tool: {param: value}}")
+            entries.extend(block.items())
+        if not entries:
+            raise FieldError("ground_truth", "no calls")
+        calls = []
+        for i, (name, args) in enumerate(entries):
+            if not isinstance(args, dict):
+                raise FieldError(f"ground_truth.{name}", "expected an object of arguments")
+            # ACEBench appends _1, _2 to repeated tool names in ground truth
+            base = re.sub(r"_\d+$", "", name) if name not in {t.name for t in tools} else name
+            calls.append(ToolCall(name=base, arguments=args))
+        return [ToolSample(id=item.record_id, source=self.name, query=query, tools=tools, calls=calls,
+                           metadata={"category": item.context["category"]})]

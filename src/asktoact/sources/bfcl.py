@@ -1,0 +1,228 @@
+"""BFCL v3/v4: question JSONL + ``possible_answer/`` by id.
+
+Ground truth is the first acceptable non-empty value of each parameter; a parameter whose
+acceptable values include ``""`` may be omitted, so it is left out of the ground truth.
+Multi-turn categories become one sample per turn that has calls (python-call strings
+parsed with ``ast``, never evaluated). ``live_*`` categories are marked evaluation-only.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+from typing import Any, Iterator
+
+from ..io import BadLine, iter_json_records
+from ..schema import Tool, ToolCall, ToolSample
+from .base import FieldError, RawItem, Source, need, register, skip
+
+CLASS_DOCS = {
+    "GorillaFileSystem": "gorilla_file_system", "MathAPI": "math_api", "MessageAPI": "message_api",
+    "TwitterAPI": "posting_api", "TicketAPI": "ticket_api", "TradingBot": "trading_bot",
+    "TravelAPI": "travel_booking", "VehicleControlAPI": "vehicle_control",
+    "WebSearchAPI": "web_search", "MemoryAPI_kv": "memory_kv", "MemoryAPI_vector": "memory_vector",
+    "MemoryAPI_rec_sum": "memory_rec_sum",
+}
+
+_MISSING = object()
+
+
+def first_acceptable(values: Any) -> Any:
+    """Pick ground truth from BFCL's list of acceptable values (``_MISSING`` if optional)."""
+    if not isinstance(values, list):
+        raise ValueError(f"expected a list of acceptable values, got {type(values).__name__}")
+    if "" in values or not values:
+        return _MISSING
+    v = values[0]
+    if isinstance(v, dict):
+        return _pick_dict(v)
+    return v
+
+
+def _pick_dict(d: dict) -> dict:
+    out = {}
+    for k, vs in d.items():
+        if isinstance(vs, list):
+            picked = first_acceptable(vs)
+            if picked is not _MISSING:
+                out[k] = picked
+        else:
+            out[k] = vs
+    return out
+
+
+def category_of(path: Path) -> str:
+    stem = path.stem
+    for prefix in ("BFCL_v4_", "BFCL_v3_", "BFCL_v2_"):
+        if stem.startswith(prefix):
+            return stem[len(prefix):]
+    return stem
+
+
+def parse_call_string(s: str, tools: dict[str, Tool]) -> ToolCall:
+    """``mv(source='a', destination='b')`` to a ToolCall, positional args mapped by schema order."""
+    try:
+        node = ast.parse(s.strip(), mode="eval").body
+    except SyntaxError as e:
+        raise ValueError(f"cannot parse call {s!r}: {e.msg}") from None
+    if not isinstance(node, ast.Call):
+        raise ValueError(f"not a call: {s!r}")
+    name = ast.unparse(node.func)
+    args: dict[str, Any] = {}
+    tool = tools.get(name)
+    if node.args:
+        if tool is None:
+            raise ValueError(f"positional arguments for unknown tool {name!r}")
+        order = tool.param_names
+        if len(node.args) > len(order):
+            raise ValueError(f"{name}: {len(node.args)} positional arguments, schema has {len(order)}")
+        for pname, a in zip(order, node.args):
+            args[pname] = ast.literal_eval(a)
+    for kw in node.keywords:
+        if kw.arg is None:
+            raise ValueError(f"{name}: **kwargs are not supported")
+        args[kw.arg] = ast.literal_eval(kw.value)
+    return ToolCall(name=name, arguments=args)
+
+
+def _tools_from(raw: Any, field: str = "function") -> list[Tool]:
+    if not isinstance(raw, list):
+        raise FieldError(field, f"expected a list, got {type(raw).__name__}")
+    out = []
+    for i, f in enumerate(raw):
+        name = need(f, "name", str, f"{field}[{i}].")
+        try:
+            out.append(Tool(name=name, description=f.get("description") or "", parameters=f.get("parameters")))
+        except ValueError as e:
+            raise FieldError(f"{field}[{i}].parameters", str(e).splitlines()[-1]) from None
+    return out
+
+
+def _user_text(turn: Any, field: str) -> str:
+    if not isinstance(turn, list):
+        raise FieldError(field, "expected a list of messages")
+    parts = []
+    for j, m in enumerate(turn):
+        if not isinstance(m, dict) or not isinstance(m.get("content"), str):
+            raise FieldError(f"{field}[{j}]", "expected a message with text content")
+        if m.get("role") == "user":
+            parts.append(m["content"])
+    return "\n".join(parts).strip()
+
+
+@register
+class BFCLSource(Source):
+    name = "bfcl"
+    description = "Berkeley Function Calling Leaderboard (folder or question file + possible_answer/)"
+
+    def __init__(self) -> None:
+        self._docs: dict[Path, dict[str, list[dict]]] = {}
+
+    def _question_files(self, path: Path) -> list[Path]:
+        if path.is_file():
+            return [path]
+        return sorted(p for p in path.glob("*.json") if p.name.startswith("BFCL_") or p.parent.name == path.name)
+
+    def iter_raw(self, path: Path) -> Iterator[RawItem]:
+        for qf in self._question_files(path):
+            if qf.parent.name in ("possible_answer", "multi_turn_func_doc"):
+                continue
+            answers: dict[str, Any] = {}
+            af = qf.parent / "possible_answer" / qf.name
+            if af.exists():
+                for _, obj in iter_json_records(af):
+                    if isinstance(obj, dict) and "id" in obj:
+                        answers[str(obj["id"])] = obj.get("ground_truth")
+            cat = category_of(qf)
+            for n, obj in iter_json_records(qf):
+                rid = str(obj["id"]) if isinstance(obj, dict) and "id" in obj else f"{cat}:{n}"
+                ctx = {"category": cat, "answer": answers.get(rid, _MISSING), "docs_dir": qf.parent / "multi_turn_func_doc",
+                       "has_answers": af.exists()}
+                yield RawItem(rid, obj, line=n, path=str(qf), context=ctx)
+
+    def _class_tools(self, docs_dir: Path, classes: list[str], excluded: list[str]) -> list[Tool]:
+        cache = self._docs.setdefault(docs_dir, {})
+        tools: list[Tool] = []
+        for cls in classes:
+            if cls not in CLASS_DOCS:
+                raise FieldError("involved_classes", f"unknown class {cls!r}")
+            if cls not in cache:
+                f = docs_dir / f"{CLASS_DOCS[cls]}.json"
+                if not f.exists():
+                    raise FieldError("involved_classes", f"no function doc for {cls} at {f}")
+                cache[cls] = [o for _, o in iter_json_records(f) if isinstance(o, dict)]
+            tools.extend(_tools_from([d for d in cache[cls] if d.get("name") not in excluded], f"doc:{cls}"))
+        return tools
+
+    def convert(self, item: RawItem) -> list[ToolSample]:
+        d = item.data
+        cat = item.context["category"]
+        gt = item.context["answer"]
+        if not item.context["has_answers"]:
+            raise FieldError("possible_answer", "no possible_answer file for this category")
+        if gt is _MISSING:
+            raise FieldError("possible_answer", "no ground truth with this id")
+        meta = {"category": cat}
+        if cat.startswith("live"):
+            meta["eval_only"] = True
+        question = need(d, "question", list)
+        if cat.startswith("multi_turn"):
+            return self._multi_turn(item, d, question, gt, meta)
+        if cat.startswith("irrelevance") or "relevance" in cat:
+            raise FieldError("ground_truth", "relevance categories have no calls")
+        tools = _tools_from(need(d, "function", list))
+        if not question:
+            raise FieldError("question", "empty")
+        query = _user_text(question[0], "question[0]")
+        if not query:
+            raise FieldError("question[0]", "no user message")
+        if not isinstance(gt, list) or not gt:
+            raise FieldError("ground_truth", "expected a non-empty list of calls")
+        calls = []
+        for i, entry in enumerate(gt):
+            if not isinstance(entry, dict) or len(entry) != 1:
+                raise FieldError(f"ground_truth[{i}]", "expected {function: {param: [values]}}")
+            (fname, params), = entry.items()
+            if not isinstance(params, dict):
+                raise FieldError(f"ground_truth[{i}].{fname}", "expected an object of parameters")
+            args = {}
+            for p, vals in params.items():
+                try:
+                    v = first_acceptable(vals)
+                except ValueError as e:
+                    raise FieldError(f"ground_truth[{i}].{fname}.{p}", str(e)) from None
+                if v is not _MISSING:
+                    args[p] = v
+            calls.append(ToolCall(name=fname, arguments=args))
+        return [ToolSample(id=item.record_id, source=self.name, query=query, tools=tools, calls=calls, metadata=meta)]
+
+    def _multi_turn(self, item: RawItem, d: dict, question: list, gt: Any, meta: dict) -> list:
+        classes = need(d, "involved_classes", list)
+        tools = self._class_tools(Path(item.context["docs_dir"]), classes, d.get("excluded_function") or [])
+        if not isinstance(gt, list) or len(gt) != len(question):
+            raise FieldError("ground_truth", "expected one list of calls per turn")
+        by_name = {t.name: t for t in tools}
+        out: list = []
+        for ti, (turn, calls_s) in enumerate(zip(question, gt)):
+            sid = f"{item.record_id}/turn_{ti}"
+            try:
+                query = _user_text(turn, f"question[{ti}]")
+            except FieldError as e:
+                out.append(skip(sid, e.field, e.reason))
+                continue
+            if not calls_s:
+                out.append(skip(sid, f"ground_truth[{ti}]", "turn without calls (the model is meant to ask here)"))
+                continue
+            if not query:
+                out.append(skip(sid, f"question[{ti}]", "turn without a user message"))
+                continue
+            try:
+                calls = [parse_call_string(c, by_name) for c in calls_s]
+                s = ToolSample(id=sid, source=self.name, query=query, tools=tools, calls=calls,
+                               metadata={**meta, "turn": ti, "record": item.record_id})
+            except (ValueError, SyntaxError) as e:
+                out.append(skip(sid, f"ground_truth[{ti}]", f"unusable call: {str(e).splitlines()[0]}"))
+                continue
+            out.append(s)
+        return out
