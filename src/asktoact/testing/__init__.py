@@ -1,0 +1,1 @@
+"""Helpers for tests, benchmarks and dry runs (no network needed)."""
