@@ -161,6 +161,99 @@ def print_build_table(st: dict) -> None:
                   f"{st['leak_pass_rate_level_ge1']}")
 
 
+# ------------------------------------------------------------------------- dialogues
+
+
+def _maybe_model(spec: Optional[str]):
+    if not spec:
+        return None
+    from .models import load_model
+
+    try:
+        return load_model(spec)
+    except (ValueError, RuntimeError) as e:
+        _fail(str(e))
+
+
+@app.command("dialogues")
+def dialogues(records: Path = typer.Argument(..., help="IC records (ic_records.jsonl from `asktoact build`)"),
+              out: Path = typer.Option(..., "--out", "-o", help="Output folder"),
+              seed: int = typer.Option(0, help="Seed for tones and template choices"),
+              model: Optional[str] = typer.Option(None, help="Model spec for steps and questions (default: templates)"),
+              tone: Optional[str] = typer.Option(None, help="Force one user tone: neutral, friendly, dismissive, irritated")) -> None:
+    """Assemble clean clarification dialogues in the protocol (+ a plain-text view)."""
+    from .dialogues.stage import run_dialogues
+
+    if not records.exists():
+        _fail(f"no such file: {records}")
+    m = _maybe_model(model)
+    with _progress() as prog:
+        task = prog.add_task("dialogues", total=None)
+        st = run_dialogues(records, out, seed, m, tone, progress=lambda n: prog.advance(task, n))
+    t = Table(title="dialogues")
+    for c in ("records in", "written", "invariant rejects", "skipped (QC)"):
+        t.add_column(c, justify="right")
+    t.add_row(str(st.records_in), str(st.written), str(st.rejected), str(st.skipped_qc))
+    console.print(t)
+    console.print(f"tones: {dict(st.tones)}" + (f"; LLM fallbacks: {dict(st.llm_fallbacks)}" if st.llm_fallbacks else ""))
+    console.print(f"dialogues: {out / 'dialogues.jsonl'}\ntext view: {out / 'dialogues.txt'}")
+
+
+@app.command("augment")
+def augment(dialogue_dir: Path = typer.Argument(..., help="Folder written by `asktoact dialogues`"),
+            out: Path = typer.Option(..., "--out", "-o", help="Output folder"),
+            share: float = typer.Option(0.3, min=0.0, max=1.0, help="Share of dialogues replaced by augmented ones (paper: 0.3)"),
+            seed: int = typer.Option(0),
+            model: Optional[str] = typer.Option(None, help="Model spec for semantic errors (default: template banks)"),
+            weights: Optional[str] = typer.Option(None, help="Error-type weights, e.g. redundant:2,incomplete:1")) -> None:
+    """Inject the five error types with corrections (<SOE>…<EOE>) into a share of the dialogues."""
+    from .augment.stage import run_augment
+    from .schema import ErrorType
+
+    w = None
+    if weights:
+        try:
+            w = {ErrorType(k.strip()): float(v) for k, v in (p.split(":") for p in weights.split(","))}
+        except ValueError:
+            _fail(f"bad --weights {weights!r}; types: {', '.join(e.value for e in ErrorType)}")
+    m = _maybe_model(model)
+    with _progress() as prog:
+        task = prog.add_task("augmenting", total=None)
+        st = run_augment(dialogue_dir, out, share, seed, m, w, progress=lambda n: prog.advance(task, n))
+    t = Table(title="augmented dialogues by error type (paper Table 2 style)")
+    t.add_column("error type")
+    t.add_column("count", justify="right")
+    for e in ErrorType:
+        t.add_row(e.value, str(st.by_type.get(e.value, 0)))
+    t.add_row("total", str(st.augmented), style="bold")
+    console.print(t)
+    console.print(f"in {st.dialogues_in} = clean {st.clean} + augmented {st.augmented} + rejected {st.rejected}")
+    console.print(f"training set: {out / 'train.jsonl'}")
+
+
+@app.command("check")
+def check(path: Path = typer.Argument(..., help="A dialogues JSONL file or a folder of them")) -> None:
+    """Check dialogue invariants: summary = ground truth, each removed parameter asked once, markers sane."""
+    from .dialogues.check import check_dialogue
+    from .io import read_jsonl
+    from .schema import Dialogue
+
+    files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
+    files = [f for f in files if f.name not in ("rejects.jsonl", "records.jsonl")]
+    total = bad = 0
+    for f in files:
+        for d in read_jsonl(f, Dialogue):
+            total += 1
+            v = check_dialogue(d)
+            if v:
+                bad += 1
+                if bad <= 20:
+                    console.print(f"[red]{f.name}:{d.id}[/red] " + "; ".join(v))
+    console.print(f"{total} dialogues checked, {bad} with violations")
+    if bad:
+        raise typer.Exit(1)
+
+
 def main() -> None:  # pragma: no cover
     app()
 

@@ -218,8 +218,10 @@ class Dialogue(Record):
     error_spans: list[ErrorSpan] = Field(default_factory=list)
     error_type: ErrorType | None = None
     tone: str | None = None
-    solution: list[dict[str, JSON]] = Field(default_factory=list)
+    solution: list[dict[str, JSON]] = Field(default_factory=list)  # ground truth, protocol format
+    questions: dict[str, str] = Field(default_factory=dict)  # "call.param" -> the clarification question
     seed: int = 0
+    notes: list[str] = Field(default_factory=list)  # e.g. LLM fallbacks
 
 
 # ----------------------------------------------------------------------- evaluation

@@ -1,0 +1,96 @@
+"""``asktoact augment``: replace a share of clean dialogues by error-correction dialogues."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..dialogues.assemble import assemble, plain_text, slots_of
+from ..dialogues.check import check_dialogue
+from ..dialogues.llm import llm_error_question
+from ..dialogues.stage import dialogue_rng
+from ..io import RejectSink, dump_line, read_jsonl, write_sidecar
+from ..models import ChatModel
+from ..models.base import run_sync
+from ..schema import Dialogue, ErrorType, ICRecord
+from .inject import choose_type, kept_params, plan_injection
+
+SEMANTIC = (ErrorType.clearly_stated, ErrorType.imprecise, ErrorType.irrelevant)
+
+
+@dataclass
+class AugmentStats:
+    dialogues_in: int = 0
+    augmented: int = 0
+    clean: int = 0
+    rejected: int = 0
+    by_type: Counter = field(default_factory=Counter)
+    llm_fallbacks: int = 0
+
+
+def augment_one(rec: ICRecord, clean: Dialogue, seed: int, model: ChatModel | None = None,
+                weights: dict[ErrorType, float] | None = None) -> tuple[Dialogue, list[str]]:
+    rng = dialogue_rng(seed, rec.id, "augment-content")
+    slots = slots_of(rec, clean.questions)
+    kind = choose_type(rec, slots, rng, weights)
+    llm_q, key, notes = None, None, []
+    if model is not None and kind in SEMANTIC:
+        if kind == ErrorType.clearly_stated:
+            key = rng.choice(kept_params(rec))
+        elif kind == ErrorType.imprecise:
+            key = None
+        llm_q = run_sync(llm_error_question(model, kind.value, rec, key))
+        if llm_q is None:
+            notes.append(f"{kind.value}: model output unusable, template used")
+    inj = plan_injection(rec, slots, kind, rng, llm_question=llm_q, llm_key=key)
+    d = assemble(rec, rec.tool_steps, clean.questions, dialogue_rng(seed, rec.id), tone=clean.tone, injection=inj,
+                 dialogue_id=f"{rec.id}#aug")
+    d.notes = clean.notes + notes
+    return d, check_dialogue(d)
+
+
+def is_augmented(seed: int, rec_id: str, share: float) -> bool:
+    return dialogue_rng(seed, rec_id, "augment-pick").random() < share
+
+
+def run_augment(dialogue_dir: Path, out: Path, share: float = 0.3, seed: int = 0, model: ChatModel | None = None,
+                weights: dict[ErrorType, float] | None = None, progress=None) -> AugmentStats:
+    dialogue_dir, out = Path(dialogue_dir), Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    records = {r.id: r for r in read_jsonl(dialogue_dir / "records.jsonl", ICRecord)}
+    st = AugmentStats()
+    with open(out / "train.jsonl", "w", encoding="utf-8") as ftrain, \
+            open(out / "augmented.jsonl", "w", encoding="utf-8") as faug, \
+            open(out / "augmented.txt", "w", encoding="utf-8") as ftxt, RejectSink(out / "rejects.jsonl", "augment") as rj:
+        for d in read_jsonl(dialogue_dir / "dialogues.jsonl", Dialogue):
+            st.dialogues_in += 1
+            rec = records.get(d.record_id)
+            if rec is None:
+                rj.add(d.source, d.id, "record_id", "no enriched record for this dialogue")
+                st.rejected += 1
+                continue
+            if is_augmented(seed, rec.id, share):
+                a, violations = augment_one(rec, d, seed, model, weights)
+                if violations:
+                    rj.add(d.source, a.id, "dialogue", "invariant: " + "; ".join(violations))
+                    st.rejected += 1
+                    continue
+                st.augmented += 1
+                st.by_type[a.error_type.value] += 1
+                st.llm_fallbacks += sum(1 for n in a.notes if "template used" in n)
+                ftrain.write(dump_line(a))
+                faug.write(dump_line(a))
+                ftxt.write(plain_text(a) + "\n")
+            else:
+                st.clean += 1
+                ftrain.write(dump_line(d))
+            if progress:
+                progress(1)
+    write_sidecar(out / "train.jsonl", "augment", {"dialogues": str(dialogue_dir), "share": share, "seed": seed,
+                                                   "model": getattr(model, "spec", None),
+                                                   "weights": {k.value: v for k, v in (weights or {}).items()}},
+                  {"dialogues_in": st.dialogues_in, "clean": st.clean, "augmented": st.augmented,
+                   "rejected": st.rejected, "by_type": dict(st.by_type)})
+    return st

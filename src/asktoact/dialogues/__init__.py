@@ -1,0 +1,1 @@
+"""Clarification dialogues: decomposition, questions, tones, assembly, invariant checks."""

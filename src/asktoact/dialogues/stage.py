@@ -1,0 +1,160 @@
+"""``asktoact dialogues``: IC records -> clean clarification dialogues (+ enriched records)."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from ..io import RejectSink, dump_line, read_jsonl, write_sidecar
+from ..models import ChatModel
+from ..models.base import run_sync
+from ..schema import Dialogue, ICRecord
+from .assemble import assemble, plain_text
+from .check import check_dialogue
+from .content import template_question, template_steps
+from .llm import llm_questions, llm_steps
+
+
+@dataclass
+class DialogueStats:
+    records_in: int = 0
+    written: int = 0
+    rejected: int = 0
+    skipped_qc: int = 0
+    by_level: Counter = field(default_factory=Counter)
+    tones: Counter = field(default_factory=Counter)
+    llm_fallbacks: Counter = field(default_factory=Counter)
+
+
+def primary_keys(rec: ICRecord) -> dict[str, list[str]]:
+    """Removed parameters that get their own question -> APIs that need the value."""
+    keys: dict[str, list[str]] = {}
+    for ci, call in enumerate(rec.key_info):
+        for p, a in call.arguments.items():
+            if a.removed and not a.linked_to:
+                keys[f"{ci}.{p}"] = [call.name]
+    for ci, call in enumerate(rec.key_info):
+        for p, a in call.arguments.items():
+            if a.removed and a.linked_to in keys:
+                keys[a.linked_to].append(call.name)
+    return keys
+
+
+def dialogue_rng(seed: int, rec_id: str, what: str = "dialogue") -> random.Random:
+    return random.Random(f"asktoact:{what}:{seed}:{rec_id}")
+
+
+async def _content(rec: ICRecord, seed: int, model: ChatModel | None) -> tuple[list[str], dict[str, str], list[str]]:
+    rng = dialogue_rng(seed, rec.id, "content")
+    keys = primary_keys(rec)
+    notes: list[str] = []
+    steps = rec.tool_steps or None
+    questions = None
+    if model is not None:
+        if steps is None:
+            steps = await llm_steps(model, rec)
+            if steps is None:
+                notes.append("steps: model output unusable, template used")
+        if keys:
+            questions = await llm_questions(model, rec, keys)
+            if questions is None:
+                notes.append("questions: model output unusable, templates used")
+    steps = steps or template_steps(rec)
+    if questions is None:
+        questions = {}
+        for k in keys:
+            ci, p = k.split(".", 1)
+            linked = [(c, q) for c, call in enumerate(rec.key_info) for q, a in call.arguments.items() if a.linked_to == k]
+            questions[k] = template_question(rec, (int(ci), p), rng, linked)
+        # two slots must never share a question text (the checks count questions by text)
+        seen: set[str] = set()
+        for k in list(questions):
+            while questions[k] in seen:
+                ci, p = k.split(".", 1)
+                questions[k] = template_question(rec, (int(ci), p), rng) + f" ({rec.calls[int(ci)].name}, {p})"
+            seen.add(questions[k])
+    return steps, questions, notes
+
+
+def enrich(rec: ICRecord, steps: list[str], questions: dict[str, str]) -> ICRecord:
+    r = rec.model_copy(deep=True)
+    r.tool_steps = steps
+    for ci, call in enumerate(r.key_info):
+        for p, a in call.arguments.items():
+            k = f"{ci}.{p}"
+            if a.removed:
+                a.question = questions.get(k) or questions.get(a.linked_to or "")
+    return r
+
+
+def make_dialogues(records: list[ICRecord], seed: int, model: ChatModel | None = None,
+                   tone: str | None = None) -> list[tuple[ICRecord, Dialogue, list[str]]]:
+    async def go():
+        sem = asyncio.Semaphore(max(1, getattr(model, "concurrency", 8)) if model else 64)
+
+        async def one(r):
+            async with sem:
+                return await _content(r, seed, model)
+
+        return await asyncio.gather(*(one(r) for r in records))
+
+    contents = run_sync(go())
+    out = []
+    for rec, (steps, questions, notes) in zip(records, contents):
+        er = enrich(rec, steps, questions)
+        d = assemble(er, steps, questions, dialogue_rng(seed, rec.id), tone=tone)
+        d.notes = notes
+        out.append((er, d, check_dialogue(d)))
+    return out
+
+
+def _iter_chunks(path: Path, n: int = 256) -> Iterator[list[ICRecord]]:
+    buf: list[ICRecord] = []
+    for r in read_jsonl(path, ICRecord):
+        buf.append(r)
+        if len(buf) >= n:
+            yield buf
+            buf = []
+    if buf:
+        yield buf
+
+
+def run_dialogues(records_path: Path, out: Path, seed: int = 0, model: ChatModel | None = None,
+                  tone: str | None = None, progress=None) -> DialogueStats:
+    out.mkdir(parents=True, exist_ok=True)
+    st = DialogueStats()
+    with open(out / "dialogues.jsonl", "w", encoding="utf-8") as fd, open(out / "dialogues.txt", "w", encoding="utf-8") as ft, \
+            open(out / "records.jsonl", "w", encoding="utf-8") as fr, RejectSink(out / "rejects.jsonl", "dialogues") as rj:
+        for chunk in _iter_chunks(Path(records_path)):
+            keep = []
+            for r in chunk:
+                st.records_in += 1
+                if not r.quality.passed:
+                    st.skipped_qc += 1
+                    rj.add(r.source, r.id, "quality", "skipped: record failed quality control")
+                    continue
+                keep.append(r)
+            for er, d, violations in make_dialogues(keep, seed, model, tone):
+                if violations:
+                    st.rejected += 1
+                    rj.add(er.source, er.id, "dialogue", "invariant: " + "; ".join(violations))
+                    continue
+                st.written += 1
+                st.by_level[er.level] += 1
+                st.tones[d.tone] += 1
+                for n in d.notes:
+                    st.llm_fallbacks[n.split(":")[0]] += 1
+                fd.write(dump_line(d))
+                ft.write(plain_text(d) + "\n")
+                fr.write(dump_line(er))
+            if progress:
+                progress(len(chunk))
+    write_sidecar(out / "dialogues.jsonl", "dialogues", {"records": str(records_path), "seed": seed,
+                                                         "model": getattr(model, "spec", None), "tone": tone},
+                  {"records_in": st.records_in, "written": st.written, "rejected": st.rejected,
+                   "skipped_qc": st.skipped_qc, "tones": dict(st.tones), "llm_fallbacks": dict(st.llm_fallbacks)})
+    return st

@@ -1,0 +1,166 @@
+"""The clarification protocol every stage speaks: tags, messages, solution format, parser.
+
+Training dialogues are written in it, the model under test is prompted with it, and its
+replies are parsed by it, so the three can never drift apart. Tags and the solution shape
+(``[{"task": API, "arguments": [{"name": p, "value": v}]}]``) follow the paper exactly; the
+wording of the prompt is ours.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from .models.structured import ExtractError, extract_json
+from .schema import Tool, ToolCall, TurnKind
+
+TASK_DECOMPOSITION = "[TASK DECOMPOSITION]"
+PARAMETER_EVALUATION = "[PARAMETER EVALUATION]"
+QUESTION = "[QUESTION]"
+SUMMARY = "[SUMMARY]"
+SOE, EOE = "<SOE>", "<EOE>"
+TAGS = (TASK_DECOMPOSITION, PARAMETER_EVALUATION, QUESTION, SUMMARY)
+
+SYSTEM_PROMPT = """You help users get tasks done with APIs. Each task comes with a list of APIs that may solve it,
+but the task may leave out details the APIs need. Never invent or guess a missing value:
+ask the user for it.
+
+Work in this order:
+1. Split the task into sub-tasks, one API call each, in the order they must run.
+   Write: [TASK DECOMPOSITION] followed by the numbered steps.
+2. For every API in that order, check each parameter: is its value stated in the task, or
+   is it missing? Write: [PARAMETER EVALUATION] followed by what you know and what is missing.
+3. Ask for one missing value at a time, politely and precisely. Write: [QUESTION] followed by
+   the question, then wait for the reply. If the user cannot answer, do not fill the value
+   in yourself. Repeat until nothing required is missing.
+4. When everything is known, write [SUMMARY], one sentence of what the user wants, then the
+   calls as JSON, in order, without running them:
+   [{"task": "API name", "arguments": [{"name": "parameter name", "value": "parameter value"}]}]"""
+
+
+def task_message(query: str, tools: Sequence[Tool]) -> str:
+    """The first user turn: the task and the tools offered (distractors included)."""
+    tools_json = json.dumps([t.compact() for t in tools], ensure_ascii=False)
+    return f"The task is: {query}\nAvailable APIs: {tools_json}"
+
+
+def solution_json(calls: Sequence[ToolCall] | Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for c in calls:
+        name, args = (c.name, c.arguments) if isinstance(c, ToolCall) else (c["name"], c["arguments"])
+        out.append({"task": name, "arguments": [{"name": k, "value": v} for k, v in args.items()]})
+    return out
+
+
+def format_solution(calls: Sequence[ToolCall] | Sequence[dict[str, Any]]) -> str:
+    return json.dumps(solution_json(calls), ensure_ascii=False)
+
+
+def strip_markers(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """Remove ``<SOE>``/``<EOE>``; return the clean text and the error spans in it.
+
+    Raises ValueError on unbalanced or nested markers.
+    """
+    out, spans, pos, start = [], [], 0, None
+    clean_len = 0
+    for m in re.finditer(r"<SOE>|<EOE>", text):
+        seg = text[pos : m.start()]
+        out.append(seg)
+        clean_len += len(seg)
+        if m.group(0) == SOE:
+            if start is not None:
+                raise ValueError("nested <SOE>")
+            start = clean_len
+        else:
+            if start is None:
+                raise ValueError("<EOE> without <SOE>")
+            spans.append((start, clean_len))
+            start = None
+        pos = m.end()
+    if start is not None:
+        raise ValueError("<SOE> without <EOE>")
+    out.append(text[pos:])
+    return "".join(out), spans
+
+
+def outside_spans(text: str) -> str:
+    """The text with error spans (marked) cut out."""
+    return re.sub(r"<SOE>.*?<EOE>", " ", text, flags=re.S)
+
+
+@dataclass
+class ParsedTurn:
+    kind: TurnKind
+    question: str | None = None
+    solution: list[ToolCall] | None = None
+    error: str | None = None
+    sections: dict[str, str] = field(default_factory=dict)
+
+
+def _sections(text: str) -> dict[str, str]:
+    idx = sorted((m.start(), m.group(0)) for m in re.finditer("|".join(re.escape(t) for t in TAGS), text))
+    out: dict[str, str] = {}
+    for k, (pos, tag) in enumerate(idx):
+        end = idx[k + 1][0] if k + 1 < len(idx) else len(text)
+        out[tag] = text[pos + len(tag) : end].strip()  # the last occurrence of a tag wins
+    return out
+
+
+def parse_solution(obj: Any) -> list[ToolCall]:
+    """Accept the protocol's list, a single call, or common variants ({name, arguments: {}})."""
+    if isinstance(obj, dict):
+        obj = obj.get("solution", obj.get("calls", [obj])) if not ("task" in obj or "name" in obj) else [obj]
+    if not isinstance(obj, list):
+        raise ValueError("solution is not a list of calls")
+    calls = []
+    for c in obj:
+        if not isinstance(c, dict):
+            raise ValueError("a call is not an object")
+        name = c.get("task", c.get("name", c.get("api")))
+        if not isinstance(name, str) or not name:
+            raise ValueError("a call has no API name")
+        args = c.get("arguments", c.get("parameters", {}))
+        if isinstance(args, str):
+            args = extract_json(args, "object")
+        if isinstance(args, list):
+            d = {}
+            for a in args:
+                if not isinstance(a, dict) or "name" not in a:
+                    raise ValueError("an argument is not {name, value}")
+                d[str(a["name"])] = a.get("value")
+            args = d
+        if not isinstance(args, dict):
+            raise ValueError("arguments are not an object or list")
+        calls.append(ToolCall(name=name, arguments=args))
+    return calls
+
+
+def parse_turn(text: str) -> ParsedTurn:
+    """Classify an assistant turn as a question, a solution or invalid (tolerant of real output)."""
+    clean = outside_spans(text)
+    secs = _sections(clean)
+    summary_pos = clean.rfind(SUMMARY)
+    question_pos = clean.rfind(QUESTION)
+    if summary_pos != -1 and summary_pos > question_pos:
+        try:
+            sol = parse_solution(extract_json(clean[summary_pos:], "array" if "[" in clean[summary_pos + len(SUMMARY):] else "any"))
+            return ParsedTurn(TurnKind.solution, solution=sol, sections=secs)
+        except (ExtractError, ValueError) as e:
+            return ParsedTurn(TurnKind.invalid, error=f"unreadable solution: {e}", sections=secs)
+    if question_pos != -1:
+        q = secs.get(QUESTION, "").strip()
+        if q:
+            return ParsedTurn(TurnKind.question, question=q, sections=secs)
+        return ParsedTurn(TurnKind.invalid, error="empty question", sections=secs)
+    # no tags: a bare JSON list of calls is a solution; a sentence ending in '?' is a question
+    stripped = clean.strip()
+    if stripped.startswith("[") or stripped.startswith("```"):
+        try:
+            return ParsedTurn(TurnKind.solution, solution=parse_solution(extract_json(stripped)), sections=secs)
+        except (ExtractError, ValueError):
+            pass
+    if stripped.endswith("?"):
+        return ParsedTurn(TurnKind.question, question=stripped.splitlines()[-1].strip(), sections=secs)
+    return ParsedTurn(TurnKind.invalid, error="no [QUESTION] or [SUMMARY]", sections=secs)
