@@ -254,6 +254,87 @@ def check(path: Path = typer.Argument(..., help="A dialogues JSONL file or a fol
         raise typer.Exit(1)
 
 
+# ------------------------------------------------------------------------ evaluation
+
+
+@app.command("eval")
+def eval_(data: Path = typer.Option(..., "--data", "-d", help="IC records to evaluate on (JSONL)"),
+          model: str = typer.Option(..., "--model", "-m", help="Model under test: a model spec (see README) or script:perfect|guess|repeat"),
+          simulator: str = typer.Option("oracle", "--simulator", "-s", help="oracle | oracle+embed | llm:MODEL_SPEC"),
+          out: Path = typer.Option(..., "--out", "-o", help="Run folder (rerun to resume)"),
+          trials: int = typer.Option(1, min=1, help="Trials per record (mean ± std)"),
+          limit: Optional[int] = typer.Option(None, help="Evaluate only the first N records"),
+          concurrency: int = typer.Option(8, min=1, help="Dialogues in flight"),
+          max_rounds: int = typer.Option(10, min=1, help="Most questions per dialogue"),
+          seed: int = typer.Option(0, help="Seed for personas and sampling (per trial and record)"),
+          persona: Optional[str] = typer.Option(None, help="Fix one persona: cold, reluctant, irritable, enthusiastic, skeptic, jokester"),
+          temperature: float = typer.Option(0.0, help="Sampling temperature of the model under test"),
+          max_tokens: int = typer.Option(512, help="Most new tokens per model turn"),
+          no_cache: bool = typer.Option(False, "--no-cache", help="Bypass the reply cache")) -> None:
+    """Evaluate a model against a simulated user; writes transcripts, scores, tables and a plot."""
+    from .evaluate.runner import EvalConfig
+    from .evaluate.stage import run_eval
+
+    if not data.exists():
+        _fail(f"no such file: {data}")
+    cfg = EvalConfig(max_rounds=max_rounds, concurrency=concurrency, trials=trials, seed=seed, limit=limit,
+                     persona=persona, temperature=temperature, max_tokens=max_tokens)
+    with _progress() as prog:
+        task = prog.add_task("dialogues", total=None)
+        try:
+            summ = run_eval(data, model, simulator, out, cfg, on_done=lambda t: prog.advance(task, 1), cache=not no_cache)
+        except ValueError as e:
+            _fail(str(e))
+    print_summary(summ)
+    console.print(f"run folder: {out} (transcripts.jsonl, summary.json, table.md, table.csv, breakdown.png)")
+
+
+def print_summary(summ: dict) -> None:
+    from .evaluate.metrics import COLUMNS, fmt
+
+    t = Table(title=f"{summ.get('model')} vs {summ.get('simulator')}: {summ['n_queries']} queries x {summ['trials']} trial(s)")
+    for c in COLUMNS:
+        t.add_column(c + (" (rounds)" if c == "IR" else " %"), justify="right")
+    t.add_row(*[fmt(summ["mean"][c]) + (f" ±{summ['std'][c]:.2f}" if summ["trials"] > 1 else "") for c in COLUMNS])
+    console.print(t)
+    console.print("terminations: " + ", ".join(f"{k} {v}" for k, v in summ["terminations"].items()))
+    if summ.get("usage"):
+        console.print("model usage: " + ", ".join(f"{k} {v}" for k, v in summ["usage"].items()))
+
+
+@app.command("report")
+def report(runs: list[Path] = typer.Argument(None, help="Run folders from `asktoact eval`"),
+           human: Optional[Path] = typer.Option(None, help="Folder of `asktoact chat` sessions: Table 4"),
+           out: Optional[Path] = typer.Option(None, help="Write table.md, table.csv and breakdown.png here")) -> None:
+    """Put evaluation runs side by side (paper Table 3 columns), or summarise human sessions (Table 4)."""
+    if human is not None:
+        from .report.human import human_table
+
+        md = human_table(human)
+        console.print(md)
+        if out:
+            out.mkdir(parents=True, exist_ok=True)
+            (out / "human.md").write_text(md)
+        return
+    if not runs:
+        _fail("give one or more run folders, or --human DIR")
+    from .report.plots import plot_breakdowns
+    from .report.tables import compare, error_table
+
+    missing = [r for r in runs if not (r / "transcripts.jsonl").exists()]
+    if missing:
+        _fail(f"not a run folder (no transcripts.jsonl): {missing[0]}")
+    md, csv, rows = compare(runs)
+    console.print(md)
+    console.print(error_table(rows))
+    if out:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "table.md").write_text(md + "\n" + error_table(rows))
+        (out / "table.csv").write_text(csv)
+        plot_breakdowns(rows, out / "breakdown.png")
+        console.print(f"written to {out}")
+
+
 def main() -> None:  # pragma: no cover
     app()
 

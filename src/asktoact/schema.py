@@ -265,6 +265,7 @@ class Transcript(Record):
     error: str | None = None
     ground_truth: list[ToolCall] = Field(default_factory=list)
     unspecified: list[str] = Field(default_factory=list)  # "call_index.param" keys
+    offered_tools: list[str] = Field(default_factory=list)
     latency_s: float = 0.0
 
 

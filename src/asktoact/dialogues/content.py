@@ -77,11 +77,22 @@ def _fix(q: str) -> str:
     return q if q.endswith("?") else q.rstrip(".") + "?"
 
 
+def distinct_noun(rec: ICRecord, ci: int, p: str) -> str:
+    """The parameter's noun, plus its name when another parameter of the record reads the same."""
+    def noun_of(c: int, q: str) -> str:
+        call = rec.calls[c]
+        tool = next(t for t in rec.tools if t.name == call.name)
+        return param_noun(q, tool.param(q), call.arguments.get(q))
+
+    noun = noun_of(ci, p)
+    clash = any(q != p and noun_of(c, q) == noun for c, call in enumerate(rec.calls) for q in call.arguments)
+    return f'{noun} ("{p}")' if clash else noun
+
+
 def template_question(rec: ICRecord, key: tuple[int, str], rng: random.Random, linked: list[tuple[int, str]] = ()) -> str:
     ci, p = key
     call = rec.calls[ci]
-    tool = next(t for t in rec.tools if t.name == call.name)
-    noun = param_noun(p, tool.param(p), call.arguments.get(p))
+    noun = distinct_noun(rec, ci, p)
     if linked:
         apis = sorted({rec.calls[c].name for c, _ in [key, *linked]})
         api_text = " and ".join(apis) if len(apis) > 1 else f"both calls to {apis[0]}"

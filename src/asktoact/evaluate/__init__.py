@@ -1,0 +1,1 @@
+"""Evaluation: protocol agents, user simulators, the runner and the paper's metrics."""
