@@ -27,6 +27,7 @@ class FakeOpenAI:
     def __init__(self, reply: Reply = echo_reply, latency: float = 0.0):
         self.reply = reply
         self.latency = latency
+        self.fail_all: int | None = None  # answer every request with this HTTP status
         self.faults: dict[str, list[str]] = defaultdict(list)  # last user text -> pending faults
         self.requests: list[dict] = []  # every request body seen
         self.headers: list[dict] = []
@@ -77,6 +78,8 @@ class FakeOpenAI:
                     outer.requests.append(body)
                     outer.headers.append(dict(self.headers))
                     fault = outer.faults[last].pop(0) if outer.faults.get(last) else None
+                if outer.fail_all:
+                    return self._send(outer.fail_all, json.dumps({"error": {"message": "down"}}).encode())
                 if fault == "429":
                     return self._send(429, json.dumps({"error": {"message": "rate limited"}}).encode())
                 if fault == "500":
