@@ -335,6 +335,112 @@ def report(runs: list[Path] = typer.Argument(None, help="Run folders from `askto
         console.print(f"written to {out}")
 
 
+# -------------------------------------------------------------------------- training
+
+
+@app.command("train")
+def train_cmd(config: Optional[Path] = typer.Argument(None, help="YAML config (see configs/)"),
+              set_: list[str] = typer.Option([], "--set", help="Override a setting: KEY=VALUE (repeatable)"),
+              prepare_only: bool = typer.Option(False, help="Tokenise and report masks statistics, do not train")) -> None:
+    """Selective-masking SFT (LoRA or full). Multi-GPU: `accelerate launch -m asktoact.cli train CONFIG`."""
+    from .train.config import load_config
+    from .train.sft import prepare, train
+
+    try:
+        cfg = load_config(config, set_)
+    except (ValueError, FileNotFoundError) as e:
+        _fail(str(e))
+    if not cfg.data:
+        _fail("no training data: set `data:` in the config or --set data=PATH")
+    for f in cfg.data:
+        if not Path(f).exists():
+            _fail(f"no such data file: {f}")
+    if prepare_only:
+        rows, st = prepare(cfg)
+        console.print(st)
+        return
+    summ = train(cfg, on_log=lambda logs: err.print({k: round(v, 4) if isinstance(v, float) else v for k, v in logs.items()}))
+    p = summ["prep"]
+    console.print(f"rows {p['rows']} (dropped with nothing to learn: {p['dropped_no_labels']}, masking errors: {p['errors']}, "
+                  f"truncated: {p['truncated']}); supervised tokens {p['supervised']}/{p['tokens']}")
+    console.print(f"steps {summ['global_steps']}, loss {summ['train_loss']:.4f}, {summ['tokens_per_s']} tokens/s; "
+                  f"saved to {cfg.output_dir}")
+
+
+@app.command("masks")
+def masks(file: Path = typer.Argument(..., help="Dialogues JSONL"),
+          model: str = typer.Option("embedded", "--model", "-m", help="Tokenizer: model spec or folder"),
+          index: int = typer.Option(0, help="Which dialogue (0-based)"),
+          id_: Optional[str] = typer.Option(None, "--id", help="Pick the dialogue by id instead"),
+          chat_template: Optional[Path] = typer.Option(None, help="A Jinja chat template file to use instead"),
+          max_len: Optional[int] = typer.Option(None, help="Truncate as training would")) -> None:
+    """Show a dialogue's tokens: [green]learned[/green], masked, and [red]error spans[/red] (masked)."""
+    from .io import read_jsonl
+    from .schema import Dialogue
+    from .train.config import TrainConfig
+    from .train.sft import load_tokenizer
+    from .train.tokenize import IGNORE, tokenize_dialogue, dialogue_messages
+
+    ds = list(read_jsonl(file, Dialogue))
+    d = next((x for x in ds if x.id == id_), None) if id_ else (ds[index] if 0 <= index < len(ds) else None)
+    if d is None:
+        _fail(f"no dialogue {'with id ' + id_ if id_ else 'at index ' + str(index)} in {file} ({len(ds)} dialogues)")
+    tok = load_tokenizer(TrainConfig(model=model))
+    row = tokenize_dialogue(tok, dialogue_messages(d), max_len, chat_template.read_text() if chat_template else None, d.id)
+    from rich.text import Text
+
+    out = Text()
+    for tid, lab, (s, e) in zip(row.input_ids, row.labels, row.offsets):
+        piece = row.text[s:e] if e > s else tok.decode([tid])
+        in_err = any(s < ee and e > ss for ss, ee in row.error_ranges)
+        style = "bold green" if lab != IGNORE else ("red strike" if in_err else "dim")
+        out.append(piece, style=style)
+    console.print(out)
+    console.print(f"\n{d.id}: {len(row.input_ids)} tokens, {row.n_supervised} learned, "
+                  f"{len(row.input_ids) - row.n_supervised} masked, {row.n_error_spans} error span(s)"
+                  + (" (truncated)" if row.truncated else ""))
+
+
+@app.command("merge")
+def merge(adapter: Path = typer.Argument(..., help="LoRA adapter folder from `asktoact train`"),
+          out: Path = typer.Option(..., "--out", "-o"),
+          base: Optional[str] = typer.Option(None, help="Base model (default: the one the adapter names)")) -> None:
+    """Merge a LoRA adapter into its base model and save a plain model folder."""
+    from .train.sft import merge_adapter
+
+    console.print(str(merge_adapter(adapter, out, base)))
+
+
+@app.command("export")
+def export(file: Path = typer.Argument(..., help="Dialogues JSONL (e.g. train.jsonl)"),
+           fmt: str = typer.Option(..., "--format", "-f", help="llamafactory | axolotl | hf"),
+           out: Path = typer.Option(..., "--out", "-o"),
+           model: Optional[str] = typer.Option(None, help="Also write tokenised rows with our labels for this model"),
+           max_len: int = typer.Option(2048), name: str = typer.Option("asktoact")) -> None:
+    """Export dialogues for LLaMA-Factory, Axolotl or plain HF datasets."""
+    from .io import read_jsonl
+    from .schema import Dialogue
+    from .train import export as ex
+
+    ds = list(read_jsonl(file, Dialogue))
+    rows = None
+    if model:
+        from .train.config import TrainConfig
+        from .train.sft import load_tokenizer
+        from .train.tokenize import prepare_rows
+
+        rows = prepare_rows(load_tokenizer(TrainConfig(model=model)), ds, max_len)
+    if fmt == "llamafactory":
+        path = ex.export_llamafactory(ds, out, name, rows)
+    elif fmt == "axolotl":
+        path = ex.export_axolotl(ds, out, name)
+    elif fmt == "hf":
+        path = ex.export_hf(ds, out, rows)
+    else:
+        _fail(f"unknown format {fmt!r}: llamafactory, axolotl or hf")
+    console.print(f"{len(ds)} dialogues -> {path}")
+
+
 def main() -> None:  # pragma: no cover
     app()
 

@@ -61,24 +61,34 @@ def format_solution(calls: Sequence[ToolCall] | Sequence[dict[str, Any]]) -> str
 def strip_markers(text: str) -> tuple[str, list[tuple[int, int]]]:
     """Remove ``<SOE>``/``<EOE>``; return the clean text and the error spans in it.
 
+    "A <SOE> B <EOE> C" becomes "A B C" with the span covering "B": one space next to each
+    marker goes with it, so the text the model sees reads as if the markers never were.
     Raises ValueError on unbalanced or nested markers.
     """
-    out, spans, pos, start = [], [], 0, None
-    clean_len = 0
+    out: list[str] = []
+    spans: list[tuple[int, int]] = []
+    pos, start, n = 0, None, 0
     for m in re.finditer(r"<SOE>|<EOE>", text):
         seg = text[pos : m.start()]
-        out.append(seg)
-        clean_len += len(seg)
+        end = m.end()
         if m.group(0) == SOE:
             if start is not None:
                 raise ValueError("nested <SOE>")
-            start = clean_len
+            if text[end : end + 1] == " ":
+                end += 1  # "<SOE> " goes as one
+            out.append(seg)
+            n += len(seg)
+            start = n
         else:
             if start is None:
                 raise ValueError("<EOE> without <SOE>")
-            spans.append((start, clean_len))
+            if seg.endswith(" "):
+                seg = seg[:-1]  # " <EOE>" goes as one
+            out.append(seg)
+            n += len(seg)
+            spans.append((start, n))
             start = None
-        pos = m.end()
+        pos = end
     if start is not None:
         raise ValueError("<SOE> without <EOE>")
     out.append(text[pos:])

@@ -137,6 +137,10 @@ def run_dialogues(records_path: Path, out: Path, seed: int = 0, model: ChatModel
                     st.skipped_qc += 1
                     rj.add(r.source, r.id, "quality", "skipped: record failed quality control")
                     continue
+                if r.metadata.get("eval_only"):
+                    st.skipped_qc += 1
+                    rj.add(r.source, r.id, "metadata.eval_only", "skipped: evaluation-only split is never trained on")
+                    continue
                 keep.append(r)
             for er, d, violations in make_dialogues(keep, seed, model, tone):
                 if violations:

@@ -1,0 +1,207 @@
+"""Selective-masking tokenisation that is correct by construction, for any chat template.
+
+1. Strip ``<SOE>``/``<EOE>`` from every message (the model never sees them) and keep the
+   error spans as character ranges in the clean text.
+2. Render the whole dialogue with the tokenizer's own chat template: exactly the tokens
+   the model meets at inference.
+3. Find each assistant message in the rendered text; its content plus the special token
+   that closes the turn (``<|im_end|>``, ``<|eot_id|>``, ``</s>``) is what may be learned.
+4. Tokenise prompt pieces and assistant turns separately (as inference encodes the prompt
+   and generates the reply), with offsets, and supervise a token only when it lies inside a
+   learnable range and does not overlap an error span (a token straddling a span edge is
+   masked).
+5. Truncate at the end of a complete assistant turn, never inside an error span; rows left
+   with nothing to learn are dropped and counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from ..protocol import strip_markers
+from ..schema import Dialogue
+
+IGNORE = -100
+
+
+@dataclass
+class TokenizedRow:
+    input_ids: list[int]
+    labels: list[int]
+    attention_mask: list[int]
+    id: str = ""
+    truncated: bool = False
+    n_error_spans: int = 0
+    # character-level view for inspection (``asktoact masks``)
+    text: str = ""
+    offsets: list[tuple[int, int]] = field(default_factory=list)
+    learn_ranges: list[tuple[int, int]] = field(default_factory=list)
+    error_ranges: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def n_supervised(self) -> int:
+        return sum(1 for x in self.labels if x != IGNORE)
+
+    def as_features(self) -> dict[str, Any]:
+        return {"input_ids": self.input_ids, "attention_mask": self.attention_mask, "labels": self.labels,
+                "length": len(self.input_ids)}
+
+
+class MaskingError(ValueError):
+    pass
+
+
+def clean_messages(messages: Sequence[dict[str, str]]) -> tuple[list[dict[str, str]], dict[int, list[tuple[int, int]]]]:
+    """Markers out of every message; error spans per message index (assistant turns only)."""
+    out, spans = [], {}
+    for i, m in enumerate(messages):
+        text, sp = strip_markers(m["content"])
+        if sp and m["role"] != "assistant":
+            raise MaskingError(f"message {i} ({m['role']}) has error markers; only assistant turns may")
+        if sp:
+            spans[i] = sp
+        out.append({"role": m["role"], "content": text})
+    return out, spans
+
+
+def _special_strings(tokenizer) -> list[str]:
+    specials = set(getattr(tokenizer, "all_special_tokens", []) or [])
+    for tok in getattr(tokenizer, "added_tokens_decoder", {}).values():
+        if getattr(tok, "special", False):
+            specials.add(str(tok))
+    return sorted((s for s in specials if s), key=len, reverse=True)
+
+
+def _turn_end(rendered: str, pos: int, specials: list[str]) -> int:
+    """Extend ``pos`` over the one special token that closes the turn (spaces before it allowed)."""
+    k = pos
+    while k < len(rendered) and rendered[k] in " \t":
+        k += 1
+    hit = next((s for s in specials if rendered.startswith(s, k)), None)
+    return k + len(hit) if hit else pos
+
+
+def render(tokenizer, messages: list[dict[str, str]], chat_template: str | None = None,
+           tools: Any = None) -> str:
+    kw = {"chat_template": chat_template} if chat_template else {}
+    return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=False, **kw)
+
+
+def tokenize_dialogue(tokenizer, messages: Sequence[dict[str, str]], max_len: int | None = None,
+                      chat_template: str | None = None, row_id: str = "") -> TokenizedRow:
+    clean, spans = clean_messages(messages)
+    rendered = render(tokenizer, clean, chat_template)
+    specials = _special_strings(tokenizer)
+    learn: list[tuple[int, int]] = []
+    errors: list[tuple[int, int]] = []
+    cursor = 0
+    for i, m in enumerate(clean):
+        content = m["content"]
+        needle = content if content in rendered[cursor:] else content.strip()
+        at = rendered.find(needle, cursor)
+        if at < 0 and m["role"] != "assistant":
+            continue  # templates may drop or merge system/user text; only assistant turns must be found
+        if at < 0:
+            raise MaskingError(f"{row_id}: message {i} ({m['role']}) not found in the rendered template; "
+                               "the chat template rewrites message text")
+        lead = content.find(needle) if needle != content else 0
+        end = at + len(needle)
+        if m["role"] == "assistant":
+            learn.append((at, _turn_end(rendered, end, specials)))
+            for s, e in spans.get(i, []):
+                s2, e2 = max(at, at + s - lead), min(end, at + e - lead)
+                if e2 > s2:
+                    errors.append((s2, e2))
+        cursor = end
+    # tokenise prompt pieces and assistant turns apart, as inference does (the prompt is encoded,
+    # the reply generated): no token may straddle the start or end of an assistant turn
+    cuts = sorted({0, len(rendered), *[x for r in learn for x in r]})
+    ids, offsets = [], []
+    for a, b in zip(cuts, cuts[1:]):
+        if b <= a:
+            continue
+        enc = tokenizer(rendered[a:b], add_special_tokens=False, return_offsets_mapping=True)
+        ids.extend(enc["input_ids"])
+        offsets.extend((a + s_, a + e_) for s_, e_ in enc["offset_mapping"])
+    labels = []
+    li = 0
+    for tid, (s, e) in zip(ids, offsets):
+        ok = False
+        while li < len(learn) and learn[li][1] <= s:
+            li += 1
+        if li < len(learn) and learn[li][0] <= s and e <= learn[li][1] and e > s:
+            ok = not any(s < ee and e > ss for ss, ee in errors)
+        labels.append(tid if ok else IGNORE)
+    row = TokenizedRow(list(ids), labels, [1] * len(ids), id=row_id, n_error_spans=len(errors), text=rendered,
+                       offsets=offsets, learn_ranges=learn, error_ranges=errors)
+    if max_len is not None and len(ids) > max_len:
+        row = truncate(row, max_len)
+    return row
+
+
+def truncate(row: TokenizedRow, max_len: int) -> TokenizedRow:
+    """Cut after the last complete assistant turn that fits; never inside an error span."""
+    ends = []
+    for s, e in row.learn_ranges:
+        # index of the first token starting at or after the turn end
+        k = next((i for i, (ts, te) in enumerate(row.offsets) if ts >= e), len(row.offsets))
+        ends.append(k)
+    fits = [k for k in ends if k <= max_len]
+    cut = max(fits) if fits else max_len
+    if not fits:
+        for s, e in row.error_ranges:  # a hard cut must not split an error span
+            first = next((i for i, (ts, te) in enumerate(row.offsets) if te > s), cut)
+            last = next((i for i, (ts, te) in enumerate(row.offsets) if ts >= e), len(row.offsets))
+            if first < cut < last:
+                cut = first
+    return TokenizedRow(row.input_ids[:cut], row.labels[:cut], row.attention_mask[:cut], id=row.id, truncated=True,
+                        n_error_spans=sum(1 for s, e in row.error_ranges if cut >= len(row.offsets) or row.offsets[cut - 1][1] >= s),
+                        text=row.text, offsets=row.offsets[:cut], learn_ranges=row.learn_ranges,
+                        error_ranges=row.error_ranges)
+
+
+def dialogue_messages(d: Dialogue | dict) -> list[dict[str, str]]:
+    if isinstance(d, Dialogue):
+        return [{"role": m.role, "content": m.content} for m in d.messages]
+    return [{"role": m["role"], "content": m["content"]} for m in d["messages"]]
+
+
+@dataclass
+class PrepStats:
+    dialogues: int = 0
+    rows: int = 0
+    dropped_no_labels: int = 0
+    truncated: int = 0
+    errors: int = 0
+    tokens: int = 0
+    supervised: int = 0
+    error_spans: int = 0
+
+
+def prepare_rows(tokenizer, dialogues: Sequence[Dialogue | dict], max_len: int | None, chat_template: str | None = None,
+                 stats: PrepStats | None = None, rejects=None) -> list[TokenizedRow]:
+    st = stats or PrepStats()
+    rows = []
+    for d in dialogues:
+        st.dialogues += 1
+        did = d.id if isinstance(d, Dialogue) else d.get("id", str(st.dialogues))
+        try:
+            row = tokenize_dialogue(tokenizer, dialogue_messages(d), max_len, chat_template, did)
+        except (MaskingError, ValueError) as e:
+            st.errors += 1
+            if rejects is not None:
+                rejects.add("train", did, "messages", f"masking: {e}", stage="train")
+            continue
+        if row.n_supervised == 0:
+            st.dropped_no_labels += 1
+            if rejects is not None:
+                rejects.add("train", did, "messages", "dropped: nothing left to learn after truncation", stage="train")
+            continue
+        st.rows += 1
+        st.truncated += int(row.truncated)
+        st.tokens += len(row.input_ids)
+        st.supervised += row.n_supervised
+        st.error_spans += row.n_error_spans
+        rows.append(row)
+    return rows

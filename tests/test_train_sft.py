@@ -1,0 +1,120 @@
+"""SFT on the masked rows: a tiny random Llama for the pipeline, the real SmolLM2 for learning."""
+
+import json
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("peft")
+
+from asktoact.schema import Dialogue  # noqa: E402
+from asktoact.train.config import TrainConfig, load_config  # noqa: E402
+from asktoact.train.sft import PadCollator, build_model, merge_adapter, prepare, train  # noqa: E402
+from asktoact.train.tokenize import IGNORE, tokenize_dialogue  # noqa: E402
+
+from test_train_masks import dialogue  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def tok():
+    from transformers import AutoTokenizer
+
+    from asktoact.models.embedded import embedded_model_dir
+
+    return AutoTokenizer.from_pretrained(str(embedded_model_dir()))
+
+
+def tiny_llama(tok, path):
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(0)
+    cfg = LlamaConfig(vocab_size=len(tok), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                      num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=1024,
+                      pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id, bos_token_id=tok.bos_token_id)
+    m = LlamaForCausalLM(cfg)
+    m.save_pretrained(path)
+    tok.save_pretrained(path)
+    return path
+
+
+def write_dialogues(path, n=12):
+    with open(path, "w") as f:
+        for i in range(n):
+            msgs = dialogue(i % 3)
+            d = Dialogue(id=f"d{i}", record_id=f"r{i}", messages=msgs)
+            f.write(d.model_dump_json() + "\n")
+    return path
+
+
+def test_prompt_tokens_match_inference(tok):
+    msgs = dialogue(1)
+    row = tokenize_dialogue(tok, msgs)
+    prompt_ids = tok.apply_chat_template(msgs[:2], add_generation_prompt=True, tokenize=True)
+    prompt_ids = prompt_ids["input_ids"] if isinstance(prompt_ids, dict) or hasattr(prompt_ids, "keys") else prompt_ids
+    assert row.input_ids[: len(prompt_ids)] == list(prompt_ids)
+    assert all(l == IGNORE for l in row.labels[: len(prompt_ids)]) and row.labels[len(prompt_ids)] != IGNORE
+
+
+def test_masked_positions_get_no_gradient(tok, tmp_path):
+    """The loss does not depend on masked positions: their logits receive exactly zero gradient,
+    and changing the targets there (what the error span would have taught) changes nothing."""
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_llama(tok, tmp_path / "m"))
+    row = tokenize_dialogue(tok, dialogue(2))
+    batch = PadCollator(tok.pad_token_id)([{"input_ids": row.input_ids, "labels": row.labels}])
+    out = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
+    logits = out.logits
+    logits.retain_grad()
+    shift_logits, shift_labels = logits[0, :-1], batch["labels"][0, 1:]
+    loss = torch.nn.functional.cross_entropy(shift_logits, shift_labels, ignore_index=IGNORE)
+    loss.backward()
+    masked = (shift_labels == IGNORE).nonzero().flatten()
+    assert len(masked) > 0 and torch.count_nonzero(logits.grad[0, masked]) == 0
+    assert torch.count_nonzero(logits.grad[0, (shift_labels != IGNORE).nonzero().flatten()]) > 0
+    # the model's own loss agrees with ours
+    assert torch.allclose(model(**batch).loss, loss, atol=1e-5)
+    # any target at a masked position leaves the loss unchanged: random targets there, still ignored,
+    # give the same value; supervising them instead would change it
+    targets = batch["input_ids"][0, 1:]
+    noisy = torch.where(shift_labels == IGNORE, torch.full_like(shift_labels, IGNORE), shift_labels)
+    assert torch.equal(torch.nn.functional.cross_entropy(shift_logits, noisy, ignore_index=IGNORE).detach(), loss.detach())
+    unmasked = torch.nn.functional.cross_entropy(shift_logits, targets)
+    assert not torch.allclose(unmasked, loss)
+
+
+def test_train_pipeline_tiny_llama_lora_and_full(tok, tmp_path):
+    model_dir = tiny_llama(tok, tmp_path / "tiny")
+    data = write_dialogues(tmp_path / "train.jsonl")
+    cfg = TrainConfig(model=str(model_dir), data=[str(data)], output_dir=str(tmp_path / "out"), max_steps=4,
+                      per_device_batch_size=4, effective_batch_size=8, learning_rate=5e-3, precision="fp32",
+                      logging_steps=1, max_len=512)
+    s = train(cfg)
+    assert s["global_steps"] == 4 and s["prep"]["rows"] == 12 and s["prep"]["error_spans"] == 12
+    assert (tmp_path / "out" / "adapter_config.json").exists()
+    merged = merge_adapter(tmp_path / "out", tmp_path / "merged", base=str(model_dir))
+    assert (merged / "config.json").exists()
+    full = train(cfg.model_copy(update={"method": "full", "output_dir": str(tmp_path / "full"), "max_steps": 2}))
+    assert full["global_steps"] == 2 and (tmp_path / "full" / "config.json").exists()
+
+
+def test_config_yaml_overrides_and_defaults(tmp_path):
+    p = tmp_path / "c.yaml"
+    p.write_text("model: embedded\ndata: train.jsonl\nmethod: full\nper_device_batch_size: 4\n")
+    cfg = load_config(p, ["num_epochs=1", "lora_r=16"])
+    assert cfg.lr == 1.41e-5 and cfg.num_epochs == 1 and cfg.lora_r == 16 and cfg.data == ["train.jsonl"]
+    assert cfg.grad_accum(1) == 16 and cfg.grad_accum(4) == 4
+    assert TrainConfig().lr == 1e-4 and TrainConfig().lora_r == 8 and TrainConfig().lr_scheduler == "cosine"
+    with pytest.raises(Exception):
+        load_config(p, ["no_such_key=1"])
+
+
+@pytest.mark.slow
+def test_real_smollm2_lora_loss_falls(tmp_path):
+    data = write_dialogues(tmp_path / "train.jsonl", n=4)
+    cfg = TrainConfig(model="embedded", data=[str(data)], output_dir=str(tmp_path / "out"), max_steps=6,
+                      per_device_batch_size=2, effective_batch_size=4, learning_rate=2e-3, warmup_ratio=0.0,
+                      precision="fp32", logging_steps=1, max_len=256, lr_scheduler="constant")
+    s = train(cfg)
+    losses = [h["loss"] for h in s["history"] if "loss" in h]
+    assert len(losses) == 6 and losses[-1] < losses[0] * 0.8, losses
