@@ -441,6 +441,63 @@ def export(file: Path = typer.Argument(..., help="Dialogues JSONL (e.g. train.js
     console.print(f"{len(ds)} dialogues -> {path}")
 
 
+# ------------------------------------------------------------------- demo and humans
+
+
+@app.command("demo")
+def demo(out: Path = typer.Option(Path("runs/demo"), "--out", "-o", help="Where everything goes"),
+         data_dir: Optional[Path] = typer.Option(None, help="A BFCL data folder (default: fetched and cached)"),
+         records: int = typer.Option(300, help="Samples to curate"),
+         eval_size: int = typer.Option(12, help="Held-out records evaluated"),
+         model: str = typer.Option("embedded", help="Model under test (any model spec)"),
+         max_tokens: int = typer.Option(96, help="Most new tokens per model turn"),
+         max_rounds: int = typer.Option(3, help="Most questions per dialogue"),
+         similarity: bool = typer.Option(True, help="Use the embedding similarity filter"),
+         train: bool = typer.Option(False, "--train", help="Also LoRA-train the embedded model and re-evaluate"),
+         train_steps: int = typer.Option(20, help="LoRA steps with --train"),
+         seed: int = typer.Option(0)) -> None:
+    """Run the whole pipeline offline on real data: curate, dialogues, augment, masks, evaluate."""
+    from .demo import DemoConfig, run_demo
+
+    cfg = DemoConfig(out=out, data_dir=data_dir, records=records, eval_size=eval_size, model=model, seed=seed,
+                     max_tokens=max_tokens, max_rounds=max_rounds, similarity=similarity, train=train,
+                     train_steps=train_steps)
+    try:
+        res = run_demo(cfg, console)
+    except (RuntimeError, FileNotFoundError, KeyError) as e:
+        _fail(str(e).strip("'\""))
+    for name, summ in res["runs"].items():
+        print_summary(summ)
+    console.rule("metrics (paper Table 3 columns; IR in rounds, others in %)")
+    console.print(res["table"])
+    c = res["counts"]
+    console.print(f"IC records {c['ic_kept']}, dialogues {c['dialogues']} ({c['augmented']} augmented), "
+                  f"held-out records evaluated {c['eval']}")
+    t = Table(title="where everything went")
+    t.add_column("what")
+    t.add_column("path")
+    for k, v in res["files"].items():
+        t.add_row(k, v)
+    console.print(t)
+    console.print("timings (s): " + ", ".join(f"{k} {v}" for k, v in res["timings"].items()))
+
+
+@app.command("chat")
+def chat(model: str = typer.Option(..., "--model", "-m", help="Model spec"),
+         tools: Path = typer.Option(..., "--tools", "-t", help="JSON list of tools"),
+         out: Path = typer.Option(Path("runs/chat"), "--out", "-o", help="Folder for session files"),
+         participant: str = typer.Option("anonymous", help="Who is chatting (kept in the session file)"),
+         max_rounds: int = typer.Option(10), max_tokens: int = typer.Option(512)) -> None:
+    """Talk to a model as a user: type a task, answer its questions, then rate the session."""
+    from .chat import load_tools, run_chat
+
+    try:
+        tl = load_tools(tools)
+    except (ValueError, FileNotFoundError) as e:
+        _fail(str(e))
+    run_chat(model, tl, out, participant, max_rounds, max_tokens, console=console)
+
+
 def main() -> None:  # pragma: no cover
     app()
 

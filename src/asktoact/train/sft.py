@@ -58,6 +58,8 @@ class PadCollator:
 
     def __init__(self, pad_id: int, multiple_of: int | None = None):
         self.pad_id, self.multiple_of = pad_id, multiple_of
+        self.real_tokens = 0  # tokens of the rows themselves
+        self.batch_tokens = 0  # including padding: what the model computed on
 
     def __call__(self, feats: list[dict[str, Any]]) -> dict[str, Any]:
         import torch
@@ -68,6 +70,8 @@ class PadCollator:
         ids = torch.full((len(feats), n), self.pad_id, dtype=torch.long)
         lab = torch.full((len(feats), n), IGNORE, dtype=torch.long)
         att = torch.zeros((len(feats), n), dtype=torch.long)
+        self.batch_tokens += len(feats) * n
+        self.real_tokens += sum(len(f["input_ids"]) for f in feats)
         for i, f in enumerate(feats):
             k = len(f["input_ids"])
             ids[i, :k] = torch.tensor(f["input_ids"])
@@ -157,8 +161,8 @@ def train(cfg: TrainConfig, model=None, tokenizer=None, on_log: Callable[[dict],
                 if on_log:
                     on_log(logs)
 
-    trainer = Trainer(model=m, args=args, train_dataset=ds, data_collator=PadCollator(tok.pad_token_id),
-                      callbacks=[Log()])
+    collator = PadCollator(tok.pad_token_id)
+    trainer = Trainer(model=m, args=args, train_dataset=ds, data_collator=collator, callbacks=[Log()])
     t0 = time.perf_counter()
     result = trainer.train()
     dt = time.perf_counter() - t0
@@ -166,7 +170,9 @@ def train(cfg: TrainConfig, model=None, tokenizer=None, on_log: Callable[[dict],
     tok.save_pretrained(str(out))
     summary = {"prep": asdict(st), "train_runtime_s": round(dt, 2), "global_steps": result.global_step,
                "train_loss": result.training_loss,
-               "tokens_per_s": round(st.tokens * float(result.metrics.get("epoch", cfg.num_epochs)) / dt, 1),
+               "train_runtime_hf_s": result.metrics.get("train_runtime"),
+               "real_tokens": collator.real_tokens, "padded_tokens": collator.batch_tokens,
+               "tokens_per_s": round(collator.real_tokens / dt, 1),
                "method": cfg.method, "history": history, "config": cfg.model_dump()}
     (out / "asktoact_train.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
     return summary
