@@ -58,7 +58,7 @@ def concurrency(recs, latency: float, levels=(1, 8, 64)) -> dict:
     out = {}
     with FakeOpenAI(reply, latency=latency) as srv:
         for c in levels:
-            batch = [r.model_copy(update={"id": f"{r.id}#{c}#{i}"}) for i, r in enumerate(recs[: max(c * 2, 8)])]
+            batch = [r.model_copy(update={"id": f"{r.id}#{c}#{i}"}) for i, r in enumerate(recs[: max(c * 4, 8)])]
             model = load_model(f"openai:fake@{srv.url}?concurrency={c}", cache=False)
             path = Path(tempfile.mkdtemp()) / "t.jsonl"
             t0 = time.perf_counter()

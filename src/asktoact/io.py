@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+
+import orjson
 from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable, Iterator, TypeVar
@@ -99,9 +101,12 @@ def iter_json_records(path: Path) -> Iterator[tuple[int, Any]]:
             if not line.strip():
                 continue
             try:
-                yield n, json.loads(line)
-            except json.JSONDecodeError as e:
-                yield n, BadLine(n, f"invalid JSON: {e.msg}")
+                yield n, orjson.loads(line)
+            except orjson.JSONDecodeError:
+                try:  # orjson is strict (e.g. NaN); fall back before calling the line bad
+                    yield n, json.loads(line)
+                except json.JSONDecodeError as e:
+                    yield n, BadLine(n, f"invalid JSON: {e.msg}")
 
 
 def read_jsonl(path: Path, model: type[T]) -> Iterator[T]:
@@ -125,8 +130,12 @@ def write_jsonl(path: Path, records: Iterable[BaseModel]) -> int:
 
 
 def dump_line(r: BaseModel | dict) -> str:
+    """One JSON line (UTF-8, keys in model order); orjson for speed, json for what it refuses."""
     obj = r.model_dump(mode="json") if isinstance(r, BaseModel) else r
-    return json.dumps(obj, ensure_ascii=False) + "\n"
+    try:
+        return orjson.dumps(obj, option=orjson.OPT_APPEND_NEWLINE).decode("utf-8")
+    except TypeError:
+        return json.dumps(obj, ensure_ascii=False) + "\n"
 
 
 def write_sidecar(path: Path, stage: str, config: dict[str, Any], counts: dict[str, Any]) -> Path:

@@ -7,7 +7,9 @@ reads plain JSON Schema, so the translation happens once, here.
 
 from __future__ import annotations
 
+import copy
 import re
+from functools import lru_cache
 from typing import Any
 
 _SCALARS = {
@@ -40,8 +42,21 @@ def _split_top(s: str, sep: str = ",") -> list[str]:
     return [p.strip() for p in out]
 
 
+_RE_OPTIONAL = re.compile(r"optional\s*\[(.*)\]", re.S)
+_RE_LIST = re.compile(r"(list|tuple|set|sequence|array|iterable)\s*\[(.*)\]", re.S)
+_RE_DICT = re.compile(r"(dict|mapping)\s*\[(.*)\]", re.S)
+_RE_UNION = re.compile(r"union\s*\[(.*)\]", re.S)
+_RE_LITERAL = re.compile(r"literal\s*\[(.*)\]", re.S)
+
+
 def parse_type(spec: str) -> tuple[dict[str, Any], bool]:
     """Parse a python-ish type string. Returns (JSON Schema, optional?)."""
+    schema, optional = _parse_type_cached(spec)
+    return copy.deepcopy(schema), optional
+
+
+@lru_cache(maxsize=4096)
+def _parse_type_cached(spec: str) -> tuple[dict[str, Any], bool]:
     s = spec.strip()
     optional = False
     parts = _split_top(s)
@@ -51,11 +66,11 @@ def parse_type(spec: str) -> tuple[dict[str, Any], bool]:
             optional = True
         s = parts[0]
     low = s.lower().replace("typing.", "")
-    m = re.fullmatch(r"optional\s*\[(.*)\]", low, flags=re.S)
+    m = _RE_OPTIONAL.fullmatch(low)
     if m:
         inner, _ = parse_type(s[s.index("[") + 1 : s.rindex("]")])
         return inner, True
-    m = re.fullmatch(r"(list|tuple|set|sequence|array|iterable)\s*\[(.*)\]", low, flags=re.S)
+    m = _RE_LIST.fullmatch(low)
     if m:
         inner_s = s[s.index("[") + 1 : s.rindex("]")]
         items = _split_top(inner_s)
@@ -65,14 +80,14 @@ def parse_type(spec: str) -> tuple[dict[str, Any], bool]:
         if items:
             return {"type": "array", "prefixItems": [parse_type(i)[0] for i in items]}, optional
         return {"type": "array"}, optional
-    m = re.fullmatch(r"(dict|mapping)\s*\[(.*)\]", low, flags=re.S)
+    m = _RE_DICT.fullmatch(low)
     if m:
         inner = _split_top(s[s.index("[") + 1 : s.rindex("]")])
         schema: dict[str, Any] = {"type": "object"}
         if len(inner) == 2:
             schema["additionalProperties"] = parse_type(inner[1])[0]
         return schema, optional
-    m = re.fullmatch(r"union\s*\[(.*)\]", low, flags=re.S)
+    m = _RE_UNION.fullmatch(low)
     if m:
         members = [parse_type(x)[0] for x in _split_top(s[s.index("[") + 1 : s.rindex("]")])]
         nulls = [x for x in members if x.get("type") == "null"]
@@ -80,7 +95,7 @@ def parse_type(spec: str) -> tuple[dict[str, Any], bool]:
         if len(rest) == 1:
             return rest[0], optional or bool(nulls)
         return {"anyOf": rest}, optional or bool(nulls)
-    m = re.fullmatch(r"literal\s*\[(.*)\]", low, flags=re.S)
+    m = _RE_LITERAL.fullmatch(low)
     if m:
         vals = []
         for x in _split_top(s[s.index("[") + 1 : s.rindex("]")]):

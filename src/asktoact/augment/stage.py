@@ -41,7 +41,13 @@ def augment_one(rec: ICRecord, clean: Dialogue, seed: int, model: ChatModel | No
             key = rng.choice(kept_params(rec))
         elif kind == ErrorType.imprecise:
             key = None
-        llm_q = run_sync(llm_error_question(model, kind.value, rec, key))
+        async def ask() -> str | None:
+            try:
+                return await llm_error_question(model, kind.value, rec, key)
+            finally:
+                await model.aclose()
+
+        llm_q = run_sync(ask())
         if llm_q is None:
             notes.append(f"{kind.value}: model output unusable, template used")
     inj = plan_injection(rec, slots, kind, rng, llm_question=llm_q, llm_key=key)

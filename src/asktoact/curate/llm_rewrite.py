@@ -122,7 +122,10 @@ class LLMRewriter:
                 async with sem:
                     return await self.arewrite(r)
 
-            return list(await asyncio.gather(*(one(r) for r in recs)))
+            try:
+                return list(await asyncio.gather(*(one(r) for r in recs)))
+            finally:
+                await self.model.aclose()
 
         return run_sync(go())
 

@@ -112,6 +112,17 @@ def string_forms(s: str) -> list[str]:
 
 def scalar_forms(v: Any) -> list[str]:
     """Every way a scalar might be written; longest first so the widest match wins."""
+    if isinstance(v, bool) or v is None or not isinstance(v, (int, float, str)):
+        return []
+    return list(_scalar_forms(type(v).__name__, v))
+
+
+@lru_cache(maxsize=65536)
+def _scalar_forms(kind: str, v: Any) -> tuple[str, ...]:
+    return tuple(_scalar_forms_uncached(v))
+
+
+def _scalar_forms_uncached(v: Any) -> list[str]:
     if isinstance(v, bool) or v is None:
         return []
     if isinstance(v, (int, float)):
@@ -137,7 +148,10 @@ def _pattern(form: str) -> re.Pattern[str]:
 def find_scalar(text: str, v: Any) -> list[Span]:
     """All non-overlapping occurrences of any surface form of ``v`` (widest first)."""
     taken: list[Span] = []
+    low = text.lower()
     for form in scalar_forms(v):
+        if form.lower() not in low:  # cheap filter before the boundary-aware regex
+            continue
         for m in _pattern(form).finditer(text):
             s, e = m.start(), m.end()
             if any(s < t.end and t.start < e for t in taken):

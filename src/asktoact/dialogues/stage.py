@@ -100,7 +100,11 @@ def make_dialogues(records: list[ICRecord], seed: int, model: ChatModel | None =
             async with sem:
                 return await _content(r, seed, model)
 
-        return await asyncio.gather(*(one(r) for r in records))
+        try:
+            return await asyncio.gather(*(one(r) for r in records))
+        finally:
+            if model is not None:
+                await model.aclose()
 
     contents = run_sync(go())
     out = []

@@ -134,7 +134,11 @@ async def run_batch(records: Sequence[ICRecord], factory: AgentFactory, sim: Sim
             if on_done:
                 on_done(tr)
 
-        await asyncio.gather(*(one(r, t) for r, t in todo))
+        try:
+            await asyncio.gather(*(one(r, t) for r, t in todo))
+        finally:
+            for m in {id(x): x for x in (factory.model, getattr(sim, "model", None)) if x is not None}.values():
+                await m.aclose()
     return written
 
 

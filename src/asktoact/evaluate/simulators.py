@@ -21,7 +21,7 @@ from ..schema import ErrorType, ICRecord
 from .personas import Persona
 
 # Thresholds on the matcher's score (0..~1.3); calibrated with bench/calibrate_oracle.py, see docs/benchmarks.md
-ANSWER_THRESHOLD = 0.5
+ANSWER_THRESHOLD = 0.9
 RELATED_THRESHOLD = 0.25
 
 _STOP = {"the", "a", "an", "of", "for", "to", "in", "on", "is", "what", "which", "who", "do", "you", "your", "me",
@@ -54,10 +54,11 @@ class ParamInfo:
     removed: bool
     value: Any
     linked_to: str | None
-    name_tokens: set[str]
+    name_tokens: set[str]  # words of the name and of its noun phrase
     desc_tokens: set[str]
     kind: str  # date / number / email / place / other
     profile: str  # text for embedding
+    alt_sets: tuple = ()  # the name's words and the noun's words, each a way to ask for it
 
 
 def _kind(p: str, schema: dict, value: Any) -> str:
@@ -87,11 +88,14 @@ def record_params(rec: ICRecord) -> list[ParamInfo]:
                 continue
             schema = tool.param(p) if tool else {}
             noun = param_noun(p, schema, a.value)
-            ntoks = _tokens(" ".join(name_words(p) + [ABBREV.get(w, w) for w in name_words(p)]) + " " + noun)
+            words = _tokens(" ".join(ABBREV.get(w, w) for w in name_words(p)))
+            raw = _tokens(" ".join(name_words(p)))
+            ntoks = words | raw | _tokens(noun)
             desc = str(schema.get("description") or "")
             dtoks = set(list(_tokens(desc))[:12]) - ntoks
+            alts = tuple(x for x in (words, raw, _tokens(noun)) if x)
             out.append(ParamInfo(f"{ci}.{p}", ci, p, call.name, a.removed, a.value, a.linked_to, ntoks, dtoks,
-                                 _kind(p, schema, a.value), f"{noun}: {desc}".strip()))
+                                 _kind(p, schema, a.value), f"{noun}: {desc}".strip(), alts))
     return out
 
 
@@ -114,7 +118,8 @@ class Matcher:
         out = []
         for i, p in enumerate(params):
             hit = len(q & p.name_tokens)
-            recall = hit / max(1, len(p.name_tokens))
+            # asked by its name or by its noun: the better of the two counts
+            recall = max((len(q & a) / len(a) for a in p.alt_sets), default=0.0)
             precision = hit / max(1, len(q)) if q else 0.0
             name = 0.75 * recall + 0.25 * precision if hit else 0.0
             desc = len(q & p.desc_tokens) / max(1, min(4, len(p.desc_tokens))) if p.desc_tokens else 0.0

@@ -129,6 +129,9 @@ class ChatModel(ABC):
     def close(self) -> None:
         pass
 
+    async def aclose(self) -> None:
+        """Release what is bound to the running event loop (HTTP pools)."""
+
 
 def apply_stop(text: str, stop: Sequence[str]) -> str:
     cut = len(text)

@@ -75,6 +75,11 @@ class EndpointModel(ChatModel):
                 await asyncio.sleep(self.backoff * (2 ** attempt) * (0.5 + random.random()))
         raise ModelError(f"{self.spec}: gave up after {self.max_retries + 1} attempts: {type(err).__name__}: {_short(err)}")
 
+    async def aclose(self) -> None:
+        c = self._clients.pop(id(asyncio.get_running_loop()), None)
+        if c is not None:
+            await c.close()
+
     def close(self) -> None:
         self._clients = {}
 

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..io import iter_json_records
-from ..schema import Tool, ToolCall, ToolSample
-from .base import FieldError, RawItem, Source, need, register
+from ..schema import ToolCall, ToolSample
+from .base import FieldError, RawItem, Source, need, register, schema_tools
 
 _TURN = re.compile(r"^(user|system|assistant)\s*:\s*", re.I | re.M)
 
@@ -49,14 +49,7 @@ class ACEBenchSource(Source):
         query = user_turns(q)
         if not query:
             raise FieldError("question", "no user turn")
-        raw_tools = need(d, "function", list)
-        tools = []
-        for i, f in enumerate(raw_tools):
-            name = need(f, "name", str, f"function[{i}].")
-            try:
-                tools.append(Tool(name=name, description=f.get("description") or "", parameters=f.get("parameters")))
-            except ValueError as e:
-                raise FieldError(f"function[{i}].parameters", str(e).splitlines()[-1]) from None
+        tools = schema_tools(need(d, "function", list), "function")
         gt = item.context["answer"]
         if gt is None:
             raise FieldError("possible_answer", "no ground truth with this id")

@@ -8,6 +8,8 @@ the record and field. ``load`` wraps a source with that bookkeeping so counts ad
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+import orjson
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -156,6 +158,41 @@ def need(d: Any, key: str, typ: type | tuple[type, ...], where: str = "") -> Any
         tn = typ.__name__ if isinstance(typ, type) else "/".join(t.__name__ for t in typ)
         raise FieldError(name, f"expected {tn}, got {type(v).__name__}")
     return v
+
+
+_TOOL_CACHE: dict[bytes, Any] = {}
+
+
+def schema_tools(raw: Any, field: str) -> list:
+    """Tools whose ``parameters`` are (JSON-Schema-like) objects, each validated with its index.
+
+    Corpora repeat the same tool definitions across many records; a validated Tool is reused
+    for identical definitions (Tools are never mutated after loading).
+    """
+    from ..schema import Tool
+
+    if not isinstance(raw, list):
+        raise FieldError(field, f"expected a list, got {type(raw).__name__}")
+    out = []
+    for i, f in enumerate(raw):
+        fn = f.get("function", f) if isinstance(f, dict) and isinstance(f.get("function"), dict) else f
+        name = need(fn, "name", str, f"{field}[{i}].")
+        try:
+            key = orjson.dumps([name, fn.get("description"), fn.get("parameters")], option=orjson.OPT_SORT_KEYS)
+        except TypeError:
+            key = None
+        tool = _TOOL_CACHE.get(key) if key else None
+        if tool is None:
+            try:
+                tool = Tool(name=name, description=fn.get("description") or "", parameters=fn.get("parameters"))
+            except ValueError as e:
+                raise FieldError(f"{field}[{i}].parameters", str(e).splitlines()[-1]) from None
+            if key:
+                if len(_TOOL_CACHE) > 50000:
+                    _TOOL_CACHE.clear()
+                _TOOL_CACHE[key] = tool
+        out.append(tool)
+    return out
 
 
 Converter = Callable[[RawItem], list[ToolSample]]

@@ -15,7 +15,7 @@ from typing import Any, Iterator
 
 from ..io import BadLine, iter_json_records
 from ..schema import Tool, ToolCall, ToolSample
-from .base import FieldError, RawItem, Source, need, register, skip
+from .base import FieldError, RawItem, Source, need, register, schema_tools, skip
 
 CLASS_DOCS = {
     "GorillaFileSystem": "gorilla_file_system", "MathAPI": "math_api", "MessageAPI": "message_api",
@@ -86,19 +86,6 @@ def parse_call_string(s: str, tools: dict[str, Tool]) -> ToolCall:
     return ToolCall(name=name, arguments=args)
 
 
-def _tools_from(raw: Any, field: str = "function") -> list[Tool]:
-    if not isinstance(raw, list):
-        raise FieldError(field, f"expected a list, got {type(raw).__name__}")
-    out = []
-    for i, f in enumerate(raw):
-        name = need(f, "name", str, f"{field}[{i}].")
-        try:
-            out.append(Tool(name=name, description=f.get("description") or "", parameters=f.get("parameters")))
-        except ValueError as e:
-            raise FieldError(f"{field}[{i}].parameters", str(e).splitlines()[-1]) from None
-    return out
-
-
 def _user_text(turn: Any, field: str) -> str:
     if not isinstance(turn, list):
         raise FieldError(field, "expected a list of messages")
@@ -152,7 +139,7 @@ class BFCLSource(Source):
                 if not f.exists():
                     raise FieldError("involved_classes", f"no function doc for {cls} at {f}")
                 cache[cls] = [o for _, o in iter_json_records(f) if isinstance(o, dict)]
-            tools.extend(_tools_from([d for d in cache[cls] if d.get("name") not in excluded], f"doc:{cls}"))
+            tools.extend(schema_tools([d for d in cache[cls] if d.get("name") not in excluded], f"doc:{cls}"))
         return tools
 
     def convert(self, item: RawItem) -> list[ToolSample]:
@@ -171,7 +158,7 @@ class BFCLSource(Source):
             return self._multi_turn(item, d, question, gt, meta)
         if cat.startswith("irrelevance") or "relevance" in cat:
             raise FieldError("ground_truth", "relevance categories have no calls")
-        tools = _tools_from(need(d, "function", list))
+        tools = schema_tools(need(d, "function", list), "function")
         if not question:
             raise FieldError("question", "empty")
         query = _user_text(question[0], "question[0]")

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Iterator
 
 from ..io import iter_json_records
-from ..schema import Tool, ToolCall, ToolSample
-from .base import FieldError, RawItem, Source, need, register
+from ..schema import ToolCall, ToolSample
+from .base import FieldError, RawItem, Source, need, register, schema_tools
 from .xlam import check_args_known
 
 
@@ -25,18 +25,7 @@ class OpenAISource(Source):
     def convert(self, item: RawItem) -> list[ToolSample]:
         d = item.data
         msgs = need(d, "messages", list)
-        raw_tools = need(d, "tools", list)
-        tools = []
-        for i, t in enumerate(raw_tools):
-            fn = t.get("function", t) if isinstance(t, dict) else None
-            if not isinstance(fn, dict):
-                raise FieldError(f"tools[{i}]", "expected an object")
-            name = need(fn, "name", str, f"tools[{i}].function.")
-            try:
-                tools.append(Tool(name=name, description=fn.get("description") or "",
-                                  parameters=fn.get("parameters")))
-            except ValueError as e:
-                raise FieldError(f"tools[{i}].function.parameters", str(e).splitlines()[-1]) from None
+        tools = schema_tools(need(d, "tools", list), "tools")
         user_parts: list[str] = []
         calls: list[ToolCall] = []
         for i, m in enumerate(msgs):

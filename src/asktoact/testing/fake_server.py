@@ -102,7 +102,10 @@ class FakeOpenAI:
                                   "completion_tokens": len(text.split()), "total_tokens": 0}}
                 self._send(200, json.dumps(resp).encode())
 
-        self._srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 512  # many clients connect at once; the default backlog of 5 stalls them
+
+        self._srv = Server(("127.0.0.1", 0), Handler)
         self._srv.daemon_threads = True
         threading.Thread(target=self._srv.serve_forever, daemon=True).start()
         return self
