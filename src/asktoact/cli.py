@@ -11,8 +11,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+MODEL_SPECS = ("Model specs: embedded | embedded?adapter=DIR | hf:PATH_OR_ID[?adapter=DIR&dtype=bfloat16] | "
+               "openai:MODEL (key from $OPENAI_API_KEY) | openai:MODEL@http://HOST:PORT/v1[?key_env=VAR&concurrency=16] | "
+               "vllm:MODEL | sglang:MODEL | ollama:MODEL | llamacpp:MODEL | script:perfect|guess|repeat (eval yardsticks).")
 app = typer.Typer(help="Train and measure tool-calling models that ask before they act (ASKToACT).",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False)
+                  epilog=MODEL_SPECS, no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False)
 data_app = typer.Typer(help="Get corpora and inspect them.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 console = Console()
@@ -271,7 +274,11 @@ def eval_(data: Path = typer.Option(..., "--data", "-d", help="IC records to eva
           temperature: float = typer.Option(0.0, help="Sampling temperature of the model under test"),
           max_tokens: int = typer.Option(512, help="Most new tokens per model turn"),
           no_cache: bool = typer.Option(False, "--no-cache", help="Bypass the reply cache")) -> None:
-    """Evaluate a model against a simulated user; writes transcripts, scores, tables and a plot."""
+    """Evaluate a model against a simulated user; writes transcripts, scores, tables and a plot.
+
+    Model specs: embedded, hf:PATH_OR_ID[?adapter=DIR], openai:MODEL[@URL], vllm:/sglang:/ollama:/llamacpp:MODEL,
+    script:perfect|guess|repeat. Simulators: oracle, oracle+embed, llm:MODEL_SPEC.
+    """
     from .evaluate.runner import EvalConfig
     from .evaluate.stage import run_eval
 
@@ -451,7 +458,7 @@ def demo(out: Path = typer.Option(Path("runs/demo"), "--out", "-o", help="Where 
          eval_size: int = typer.Option(12, help="Held-out records evaluated"),
          model: str = typer.Option("embedded", help="Model under test (any model spec)"),
          max_tokens: int = typer.Option(96, help="Most new tokens per model turn"),
-         max_rounds: int = typer.Option(3, help="Most questions per dialogue"),
+         max_rounds: int = typer.Option(6, help="Most questions per dialogue"),
          similarity: bool = typer.Option(True, help="Use the embedding similarity filter"),
          train: bool = typer.Option(False, "--train", help="Also LoRA-train the embedded model and re-evaluate"),
          train_steps: int = typer.Option(20, help="LoRA steps with --train"),

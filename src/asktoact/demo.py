@@ -32,7 +32,7 @@ class DemoConfig:
     model: str = "embedded"
     seed: int = 0
     max_tokens: int = 96
-    max_rounds: int = 3
+    max_rounds: int = 6
     similarity: bool = True
     train: bool = False
     train_steps: int = 20
