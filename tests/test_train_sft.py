@@ -72,8 +72,13 @@ def test_masked_positions_get_no_gradient(tok, tmp_path):
     masked = (shift_labels == IGNORE).nonzero().flatten()
     assert len(masked) > 0 and torch.count_nonzero(logits.grad[0, masked]) == 0
     assert torch.count_nonzero(logits.grad[0, (shift_labels != IGNORE).nonzero().flatten()]) > 0
-    # the model's own loss agrees with ours
+    # the model's own loss agrees with ours, and with the trainer's (logits only where learned)
     assert torch.allclose(model(**batch).loss, loss, atol=1e-5)
+    from asktoact.train.sft import masked_lm_loss
+
+    two = PadCollator(tok.pad_token_id)([{"input_ids": row.input_ids, "labels": row.labels},
+                                         {"input_ids": row.input_ids[:40], "labels": row.labels[:40]}])
+    assert torch.allclose(masked_lm_loss(model, two), model(**two).loss, atol=1e-5)
     # supervising the masked positions instead would change the loss: the mask is what keeps them out
     targets = batch["input_ids"][0, 1:]
     unmasked = torch.nn.functional.cross_entropy(shift_logits, targets)

@@ -109,7 +109,8 @@ def run_demo(cfg: DemoConfig, console: Console | None = None) -> dict[str, Any]:
         t0 = time.perf_counter()
         tcfg = TrainConfig(model="embedded", data=[str(out / "augmented" / "train.jsonl")], output_dir=str(out / "lora"),
                            max_steps=cfg.train_steps, per_device_batch_size=4, effective_batch_size=4, max_len=768,
-                           learning_rate=5e-4, precision="fp32", logging_steps=5, save_steps=100000)
+                           learning_rate=5e-4, precision="fp32", logging_steps=5, save_steps=100000,
+                           gradient_checkpointing=True)  # halves peak memory on CPU (~5.5 GB) for ~15% time
         tsum = train(tcfg)
         _stage(console, cfg, "train", t0)
         t0 = time.perf_counter()

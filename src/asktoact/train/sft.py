@@ -80,6 +80,52 @@ class PadCollator:
         return {"input_ids": ids, "labels": lab, "attention_mask": att}
 
 
+def masked_lm_loss(model, batch: dict[str, Any]):
+    """Mean next-token loss over supervised positions, projecting onto the vocabulary only there.
+
+    Most tokens of a clarification dialogue are prompt (system prompt, tool lists) and are
+    masked; computing the (vocabulary-sized) logits for them is wasted time and memory. The
+    positions any row of the batch learns from are passed as ``logits_to_keep``; models
+    without that argument fall back to full logits. Same value as the model's own loss.
+    """
+    import torch
+
+    labels = batch["labels"]
+    targets = labels[:, 1:]
+    keep = (targets != IGNORE).any(dim=0).nonzero().flatten()
+    if keep.numel() == 0:
+        return (model(input_ids=batch["input_ids"][:, :1]).logits.sum() * 0.0)
+    try:
+        out = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], logits_to_keep=keep)
+        logits, tgt = out.logits, targets[:, keep]
+        if logits.shape[1] != keep.numel():  # the model ignored logits_to_keep
+            raise TypeError
+    except TypeError:
+        out = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
+        logits, tgt = out.logits[:, :-1], targets
+    return torch.nn.functional.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), tgt.reshape(-1),
+                                             ignore_index=IGNORE)
+
+
+def _trainer_class():
+    from transformers import Trainer
+
+    class MaskedLossTrainer(Trainer):
+        """Trainer whose loss only projects supervised positions onto the vocabulary."""
+
+        loss_is_scaled_for_ga = False  # a per-batch mean: the Trainer divides by accumulation steps
+
+        def __init__(self, *a, **kw):
+            super().__init__(*a, **kw)
+            self.model_accepts_loss_kwargs = False  # same contract on older transformers releases
+
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            loss = masked_lm_loss(model, inputs)
+            return (loss, None) if return_outputs else loss
+
+    return MaskedLossTrainer
+
+
 def _precision(cfg: TrainConfig) -> dict[str, bool]:
     import torch
 
@@ -140,7 +186,7 @@ def training_arguments(cfg: TrainConfig, world_size: int = 1):
 def train(cfg: TrainConfig, model=None, tokenizer=None, on_log: Callable[[dict], None] | None = None) -> dict[str, Any]:
     """Prepare, train, save the adapter (or the full model) and tokenizer; return a summary."""
     from datasets import Dataset
-    from transformers import Trainer, TrainerCallback
+    from transformers import TrainerCallback
 
     out = Path(cfg.output_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -162,7 +208,7 @@ def train(cfg: TrainConfig, model=None, tokenizer=None, on_log: Callable[[dict],
                     on_log(logs)
 
     collator = PadCollator(tok.pad_token_id)
-    trainer = Trainer(model=m, args=args, train_dataset=ds, data_collator=collator, callbacks=[Log()])
+    trainer = _trainer_class()(model=m, args=args, train_dataset=ds, data_collator=collator, callbacks=[Log()])
     t0 = time.perf_counter()
     result = trainer.train()
     dt = time.perf_counter() - t0
