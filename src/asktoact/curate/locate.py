@@ -135,24 +135,26 @@ def _scalar_forms_uncached(v: Any) -> list[str]:
 
 
 @lru_cache(maxsize=65536)
-def _pattern(form: str) -> re.Pattern[str]:
+def _pattern(form: str, exact_case: bool = False) -> re.Pattern[str]:
     esc = re.escape(form)
     left = r"(?<![\w])" if form[:1].isalnum() or form[:1] == "_" else ""
     right = r"(?![\w])" if form[-1:].isalnum() or form[-1:] == "_" else ""
     if re.fullmatch(r"[\d.,%-]+", form):  # a number: not part of a longer number
         left = r"(?<![\w.,])(?<!\d[.,])" if form[:1].isdigit() else left
         right = r"(?![\w])(?![.,]\d)"
-    return re.compile(left + esc + right, re.IGNORECASE)
+    return re.compile(left + esc + right, 0 if exact_case else re.IGNORECASE)
 
 
 def find_scalar(text: str, v: Any) -> list[Span]:
     """All non-overlapping occurrences of any surface form of ``v`` (widest first)."""
     taken: list[Span] = []
     low = text.lower()
+    # an all-caps constant ("START", "BUY") is a value only when written so; "start the engine" is a verb
+    exact = isinstance(v, str) and len(v) > 1 and v.isalpha() and v.isupper()
     for form in scalar_forms(v):
         if form.lower() not in low:  # cheap filter before the boundary-aware regex
             continue
-        for m in _pattern(form).finditer(text):
+        for m in _pattern(form, exact and form == v).finditer(text):
             s, e = m.start(), m.end()
             if any(s < t.end and t.start < e for t in taken):
                 continue

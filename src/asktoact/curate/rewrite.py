@@ -253,6 +253,18 @@ def rewrite_query(query: str, plans: list[EditPlan], rng: random.Random) -> tupl
             edits.append(_Edit(s, e, rep, plan.key))
         results[plan.key] = EditResult(original_value=orig or "", current_value=cur or "", method=method or "abstraction",
                                        removed_value=removed_value)
+    # two different values abstracted to the same phrase read better as "a certain X ... another X"
+    seen_phrases: set[str] = set()
+    for ed in sorted(edits, key=lambda x: x.start):
+        m = re.match(r"^(a certain|a specific|a particular) (.+)$", ed.text)
+        if not m:
+            continue
+        if m.group(2) in seen_phrases:
+            ed.text = f"another {m.group(2)}"
+            res = results.get(ed.key)
+            if res is not None and res.current_value == m.group(0):
+                res.current_value = ed.text
+        seen_phrases.add(m.group(2))
     # apply right to left; an edit overlapping an applied one shrinks to what is free
     edits.sort(key=lambda x: (x.start, x.end))
     merged: list[_Edit] = []
