@@ -107,6 +107,9 @@ def main() -> None:
     ex.export_llamafactory(clean, work / "lf_clean", "asktoact")
     lf_yaml(work / "mask.yaml", model_dir, work / "lf_clean", work / "lf_mask_out", work / "lf_clean_tok", a.batch, 1, a.max_len)
     r = run_lf(a.lf_python, work / "mask.yaml")
+    if not (work / "lf_clean_tok").exists():
+        print(r.stdout[-3000:], r.stderr[-3000:], file=sys.stderr)
+        raise SystemExit("LLaMA-Factory could not tokenise the dialogues")
     lf_tok = load_from_disk(str(work / "lf_clean_tok"))
     lf_train = lf_tok["train"] if hasattr(lf_tok, "keys") and "train" in lf_tok else lf_tok
     ours_clean = prepare_rows(tok, clean, a.max_len)

@@ -117,7 +117,7 @@ def test_example5_incomplete_algorithm3(shared):
     assert span.startswith("[SUMMARY]")
     sol = json.loads(span[span.index("[{"):])
     vals = {x["name"]: x["value"] for x in sol[0]["arguments"]}
-    known, unknown = d.questions, [k for k, v in vals.items() if isinstance(v, str) and v.startswith("<unknown_")]
+    unknown = [k for k, v in vals.items() if isinstance(v, str) and v.startswith("<unknown_")]
     assert len(unknown) == 1 and vals[unknown[0]] == f"<unknown_{unknown[0]}>"
     assert msg.rstrip().endswith("?")
 

@@ -6,7 +6,7 @@ import pytest
 
 from asktoact.curate.stage import BuildConfig, run_build
 from asktoact.evaluate.runner import EvalConfig, load_records
-from asktoact.evaluate.simulators import Matcher, OracleSimulator, SimState, judge, record_params
+from asktoact.evaluate.simulators import Matcher, SimState, judge
 from asktoact.evaluate.personas import PERSONAS
 from asktoact.evaluate.stage import run_eval
 from asktoact.schema import ErrorType

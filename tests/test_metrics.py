@@ -1,10 +1,8 @@
 """Metrics per Appendix F.3 with hand-computed values, including the paper's own dialogues."""
 
-import math
-
 import pytest
 
-from asktoact.evaluate.metrics import aggregate, error_rates, f1, norm_value, score_transcript, summarise, triples
+from asktoact.evaluate.metrics import aggregate, error_rates, f1, norm_value, score_transcript, summarise
 from asktoact.protocol import parse_turn
 from asktoact.schema import ErrorType, TerminationReason, ToolCall, Transcript, Turn, TurnKind
 

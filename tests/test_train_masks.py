@@ -1,7 +1,6 @@
 """Selective masking on the real SmolLM2 tokenizer, for ChatML, Llama-3 and Mistral templates."""
 
 import copy
-import re
 
 import pytest
 

@@ -9,7 +9,7 @@ pytest.importorskip("peft")
 
 from asktoact.schema import Dialogue  # noqa: E402
 from asktoact.train.config import TrainConfig, load_config  # noqa: E402
-from asktoact.train.sft import PadCollator, build_model, merge_adapter, prepare, train  # noqa: E402
+from asktoact.train.sft import PadCollator, merge_adapter, train  # noqa: E402
 from asktoact.train.tokenize import IGNORE, tokenize_dialogue  # noqa: E402
 
 from test_train_masks import dialogue  # noqa: E402

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
 import json
-import os
 
 import orjson
 from collections import Counter
@@ -116,17 +116,14 @@ def read_jsonl(path: Path, model: type[T]) -> Iterator[T]:
                 yield model.model_validate_json(line)
 
 
-def write_jsonl(path: Path, records: Iterable[BaseModel]) -> int:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    n = 0
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        for r in records:
-            f.write(dump_line(r))
-            n += 1
-    os.replace(tmp, path)
-    return n
+def chunks(items: Iterable[T], n: int) -> Iterator[list[T]]:
+    """Consecutive lists of up to ``n`` items: stages stream records in batches."""
+    it = iter(items)
+    while True:
+        block = list(itertools.islice(it, n))
+        if not block:
+            return
+        yield block
 
 
 def dump_line(r: BaseModel | dict) -> str:

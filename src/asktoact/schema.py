@@ -8,7 +8,6 @@ models serialised as one JSON object per line.
 from __future__ import annotations
 
 import enum
-import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -22,9 +21,6 @@ class Record(BaseModel):
     """Base for all records: strict fields, stable JSON."""
 
     model_config = ConfigDict(extra="forbid")
-
-    def to_json(self) -> str:
-        return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, sort_keys=False)
 
 
 # --------------------------------------------------------------------------- tools

@@ -12,10 +12,6 @@ from ..dialogues.assemble import Injection
 from ..dialogues.content import Slot, template_question, vague_question, irrelevant_question
 from ..schema import ErrorType, ICRecord
 
-ALL_TYPES = (ErrorType.clearly_stated, ErrorType.imprecise, ErrorType.irrelevant, ErrorType.redundant,
-             ErrorType.incomplete)
-
-
 def kept_params(rec: ICRecord) -> list[tuple[int, str]]:
     """Parameters whose value the (unspecified) query states: targets for type 1."""
     return [(ci, p) for ci, c in enumerate(rec.key_info) for p, a in c.arguments.items()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,8 +38,6 @@ def augment_one(rec: ICRecord, clean: Dialogue, seed: int, model: ChatModel | No
     if model is not None and kind in SEMANTIC:
         if kind == ErrorType.clearly_stated:
             key = rng.choice(kept_params(rec))
-        elif kind == ErrorType.imprecise:
-            key = None
         async def ask() -> str | None:
             try:
                 return await llm_error_question(model, kind.value, rec, key)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from ..schema import ArgInfo, CallInfo, ICRecord, RemovalMethod, RewriteInfo, ToolSample
 from .locate import Location, Span, locate
@@ -96,8 +96,7 @@ def _inside_other(s: Span, a: ArgView, flat: list[ArgView]) -> bool:
     return False
 
 
-def curate_sample(sample: ToolSample, seed: int, level_weights: dict[int, float] | None = None,
-                  rewriter: Callable[..., Any] | None = None) -> ICRecord:
+def curate_sample(sample: ToolSample, seed: int, level_weights: dict[int, float] | None = None) -> ICRecord:
     """Pure: the same sample and seed always give the same record."""
     rng = rng_for(seed, sample.id)
     views = analyse(sample)
@@ -139,8 +138,6 @@ def curate_sample(sample: ToolSample, seed: int, level_weights: dict[int, float]
     rec = ICRecord(id=sample.id, source=sample.source, level=level, seed=seed, original_query=sample.query,
                    unspecified_query=new_query, tools=sample.tools, calls=sample.calls, key_info=key_info,
                    rewrite=RewriteInfo(method="deterministic"), metadata=meta)
-    if rewriter is not None and level > 0:
-        rec = rewriter(rec, sample)
     rec.quality = leak_check(rec)
     return rec
 
@@ -171,9 +168,3 @@ class CurateStats:
             self.rejected += 1
             for r in rec.quality.reasons:
                 self.reasons[r.split(":", 1)[0]] += 1
-
-
-def curate_stream(samples: Iterable[ToolSample], seed: int, level_weights: dict[int, float] | None = None,
-                  rewriter: Callable[..., Any] | None = None) -> Iterator[ICRecord]:
-    for s in samples:
-        yield curate_sample(s, seed, level_weights, rewriter)

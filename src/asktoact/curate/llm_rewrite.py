@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, Sequence
+from typing import Sequence
 
 from pydantic import BaseModel, Field
 
@@ -128,6 +128,3 @@ class LLMRewriter:
                 await self.model.aclose()
 
         return run_sync(go())
-
-    def __call__(self, rec: ICRecord, sample: Any = None) -> ICRecord:
-        return self.rewrite_many([rec])[0]

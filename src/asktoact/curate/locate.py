@@ -181,7 +181,3 @@ def locate(text: str, value: Any) -> Location:
     found = bool(parts) and all(ss for _, ss in parts)
     uniq = sorted({(s.start, s.end): s for s in spans}.values(), key=lambda x: x.start)
     return Location(found=found, spans=uniq, parts=parts)
-
-
-def contains_value(text: str, value: Any) -> bool:
-    return bool(find_scalar(text, value))

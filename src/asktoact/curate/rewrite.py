@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .locate import Location, Span, find_scalar
+from .locate import Location, Span
 
 REMOVAL_PREPS = {"with", "for", "from", "in", "at", "on", "to", "by", "using", "named", "called", "titled", "of", "via"}
 DETERMINERS = {"the", "a", "an", "this", "that", "my", "your", "our", "its", "his", "her", "their", "some"}
@@ -320,7 +320,3 @@ def style_issues(text: str) -> list[str]:
     if not text.strip():
         issues.append("empty query")
     return issues
-
-
-def value_still_present(text: str, value: Any) -> bool:
-    return bool(find_scalar(text, value))

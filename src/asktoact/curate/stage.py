@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
-from ..io import RejectSink, dump_line, write_sidecar
+from ..io import RejectSink, chunks, dump_line, write_sidecar
 from ..schema import ICRecord
 from ..sources import LoadStats, load
 from .build import CurateStats, curate_sample
@@ -28,7 +27,6 @@ class BuildConfig:
     limit: int | None = None
     exclude_eval_only: bool = False
     chunk: int = 256
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -45,14 +43,6 @@ class BuildResult:
     excluded: int = 0
 
 
-def _chunks(it: Iterator, n: int) -> Iterator[list]:
-    while True:
-        block = list(itertools.islice(it, n))
-        if not block:
-            return
-        yield block
-
-
 def run_build(cfg: BuildConfig, progress: Callable[[int], None] | None = None,
               embedder: Embedder | None = None, rewriter: Callable | None = None) -> BuildResult:
     out = Path(cfg.out)
@@ -66,7 +56,7 @@ def run_build(cfg: BuildConfig, progress: Callable[[int], None] | None = None,
     with RejectSink(rej_path, stage="load") as rejects, open(rec_path, "w", encoding="utf-8") as fo, \
             open(bad_path, "w", encoding="utf-8") as fb:
         samples = load(cfg.source, cfg.path, rejects, lstats, limit=cfg.limit)
-        for block in _chunks(samples, cfg.chunk):
+        for block in chunks(samples, cfg.chunk):
             recs: list[ICRecord] = []
             for s in block:
                 if cfg.exclude_eval_only and s.metadata.get("eval_only"):

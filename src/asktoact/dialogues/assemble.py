@@ -15,7 +15,7 @@ from typing import Any
 from ..protocol import EOE, PARAMETER_EVALUATION, QUESTION, SOE, SUMMARY, SYSTEM_PROMPT, TASK_DECOMPOSITION, \
     format_solution, solution_json, strip_markers, task_message
 from ..schema import Dialogue, ErrorSpan, ErrorType, ICRecord, Message
-from .content import CANNOT_ANSWER, Slot, correction, user_reply, value_text
+from .content import CANNOT_ANSWER, Slot, correction, user_reply
 
 TONE_NAMES = ("neutral", "friendly", "dismissive", "irritated")
 
@@ -157,7 +157,3 @@ def plain_text(d: Dialogue) -> str:
             continue
         lines.append(f"{m.role.capitalize()}: {m.content}")
     return "\n\n".join(lines) + "\n"
-
-
-def value_for_reply(v: Any) -> str:
-    return value_text(v)

@@ -7,9 +7,8 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
-from ..io import RejectSink, dump_line, read_jsonl, write_sidecar
+from ..io import RejectSink, chunks, dump_line, read_jsonl, write_sidecar
 from ..models import ChatModel
 from ..models.base import run_sync
 from ..schema import Dialogue, ICRecord
@@ -116,24 +115,13 @@ def make_dialogues(records: list[ICRecord], seed: int, model: ChatModel | None =
     return out
 
 
-def _iter_chunks(path: Path, n: int = 256) -> Iterator[list[ICRecord]]:
-    buf: list[ICRecord] = []
-    for r in read_jsonl(path, ICRecord):
-        buf.append(r)
-        if len(buf) >= n:
-            yield buf
-            buf = []
-    if buf:
-        yield buf
-
-
 def run_dialogues(records_path: Path, out: Path, seed: int = 0, model: ChatModel | None = None,
                   tone: str | None = None, progress=None) -> DialogueStats:
     out.mkdir(parents=True, exist_ok=True)
     st = DialogueStats()
     with open(out / "dialogues.jsonl", "w", encoding="utf-8") as fd, open(out / "dialogues.txt", "w", encoding="utf-8") as ft, \
             open(out / "records.jsonl", "w", encoding="utf-8") as fr, RejectSink(out / "rejects.jsonl", "dialogues") as rj:
-        for chunk in _iter_chunks(Path(records_path)):
+        for chunk in chunks(read_jsonl(Path(records_path), ICRecord), 256):
             keep = []
             for r in chunk:
                 st.records_in += 1

@@ -147,7 +147,7 @@ def _nanmean(xs: list[float]) -> float:
     return sum(xs) / len(xs) if xs else float("nan")
 
 
-def fmt(v: float, ir: bool = False) -> str:
+def fmt(v: float) -> str:
     if v != v or math.isinf(v):
         return "n/a"
     return f"{v:.2f}"

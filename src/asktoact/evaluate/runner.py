@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from ..io import dump_line, read_jsonl
-from ..models import GenParams, ModelError
+from ..models import GenParams
 from ..protocol import SYSTEM_PROMPT, parse_turn, task_message
 from ..schema import ICRecord, TerminationReason, Transcript, Turn, TurnKind
 from .agents import AgentFactory
@@ -55,7 +55,7 @@ async def run_dialogue(rec: ICRecord, agent: Any, sim: Simulator, cfg: EvalConfi
     for _ in range(cfg.max_rounds + 1):
         try:
             res = await agent.achat(messages, params)
-        except (ModelError, Exception) as e:  # noqa: BLE001 - any failure of the model ends this dialogue only
+        except Exception as e:  # noqa: BLE001 - any failure of the model (ModelError included) ends this dialogue only
             termination, error = TerminationReason.model_error, f"{type(e).__name__}: {str(e)[:300]}"
             break
         parsed = parse_turn(res.text)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 import time
 from dataclasses import dataclass
@@ -119,11 +118,3 @@ def _set(fut: asyncio.Future, res, exc) -> None:
         fut.set_exception(exc)
     else:
         fut.set_result(res)
-
-
-def default_threads() -> None:
-    import torch
-
-    n = int(os.environ.get("ASKTOACT_THREADS", "0") or 0)
-    if n:
-        torch.set_num_threads(n)

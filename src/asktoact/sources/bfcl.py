@@ -9,11 +9,10 @@ parsed with ``ast``, never evaluated). ``live_*`` categories are marked evaluati
 from __future__ import annotations
 
 import ast
-import json
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..io import BadLine, iter_json_records
+from ..io import iter_json_records
 from ..schema import Tool, ToolCall, ToolSample
 from .base import FieldError, RawItem, Source, need, register, schema_tools, skip
 

@@ -82,8 +82,7 @@ def _turn_end(rendered: str, pos: int, specials: list[str]) -> int:
     return k + len(hit) if hit else pos
 
 
-def render(tokenizer, messages: list[dict[str, str]], chat_template: str | None = None,
-           tools: Any = None) -> str:
+def render(tokenizer, messages: list[dict[str, str]], chat_template: str | None = None) -> str:
     kw = {"chat_template": chat_template} if chat_template else {}
     return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=False, **kw)
 
