@@ -22,19 +22,17 @@ from .schema import Tool, TurnKind
 
 
 def load_tools(path: Path) -> list[Tool]:
-    """A JSON list of tools: ours ({name, description, parameters}) or OpenAI's ({type, function})."""
-    data = json.loads(Path(path).read_text())
-    if isinstance(data, dict) and "tools" in data:
-        data = data["tools"]
-    if not isinstance(data, list) or not data:
+    """A JSON list of tools in any common shape (ours, OpenAI's, MCP's; see ``tooldefs``)."""
+    from .tooldefs import parse_tools
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path}: not valid JSON ({e.msg}, line {e.lineno})") from None
+    tools = parse_tools(data, "tools")
+    if not tools:
         raise ValueError(f"{path}: expected a non-empty JSON list of tools")
-    out = []
-    for i, t in enumerate(data):
-        fn = t.get("function", t) if isinstance(t, dict) else None
-        if not isinstance(fn, dict) or "name" not in fn:
-            raise ValueError(f"{path}: tools[{i}] has no name")
-        out.append(Tool(name=fn["name"], description=fn.get("description") or "", parameters=fn.get("parameters")))
-    return out
+    return tools
 
 
 def _ask_int(ask: Callable[[str], str], prompt: str, lo: int, hi: int) -> int | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
 
 from .types import normalize_schema
 
@@ -75,21 +75,31 @@ class ToolCall(Record):
 
     ``references`` maps an argument to the index of an earlier call whose output feeds it
     (TaskBench's ``<node-j>``): such arguments are dependencies, never user-stated values.
+    ``accepted`` lists, per argument, the other values a benchmark also accepts (BFCL's and
+    ACEBench's lists of acceptable answers). An argument that is in ``accepted`` but not in
+    ``arguments`` may be left out; if given, its value must be one of those listed.
     """
 
     name: str = Field(min_length=1)
     arguments: dict[str, JSON] = Field(default_factory=dict)
     references: dict[str, int] = Field(default_factory=dict)
+    accepted: dict[str, list[JSON]] = Field(default_factory=dict)
 
 
 class ToolSample(Record):
-    """A fully specified query with its tools and ground-truth calls."""
+    """A fully specified query with its tools and ground-truth calls.
+
+    ``context`` is the conversation before ``query`` (earlier user turns, the assistant's
+    calls and the tools' outputs, in native message form) for samples cut from multi-turn
+    conversations (BFCL multi-turn, API-Bank): values stated there are known to the user.
+    """
 
     id: str = Field(min_length=1)
     source: str
     query: str = Field(min_length=1)
     tools: list[Tool] = Field(min_length=1)
     calls: list[ToolCall] = Field(min_length=1)
+    context: list["Message"] = Field(default_factory=list)
     metadata: dict[str, JSON] = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -117,6 +127,7 @@ class RemovalMethod(str, enum.Enum):
     removal = "removal"  # value dropped with its carrier phrase
     abstraction = "abstraction"  # value replaced by an abstract phrase
     partial = "partial"  # one element of a list abstracted, others kept
+    absent = "absent"  # never in the user's words (a real under-specified query): asked for, nothing rewritten
 
 
 class ArgInfo(Record):
@@ -166,6 +177,7 @@ class ICRecord(Record):
     tools: list[Tool]
     calls: list[ToolCall]
     key_info: list[CallInfo]
+    context: list["Message"] = Field(default_factory=list)  # conversation before the query (see ToolSample)
     tool_steps: list[str] = Field(default_factory=list)
     rewrite: RewriteInfo = Field(default_factory=RewriteInfo)
     quality: QualityInfo = Field(default_factory=QualityInfo)
@@ -193,8 +205,26 @@ class ErrorType(str, enum.Enum):
 
 
 class Message(Record):
-    role: Literal["system", "user", "assistant"]
-    content: str
+    """A chat message. ``tool_calls`` (assistant) and ``tool`` messages carry the native
+    tool-calling format; the paper format uses text only. ``None`` fields are not written."""
+
+    role: Literal["system", "user", "assistant", "tool"]
+    content: str = ""
+    tool_calls: list[ToolCall] | None = None
+    tool_call_id: str | None = None  # role "tool": the call this output answers
+    name: str | None = None  # role "tool": the tool that produced the output
+
+    @model_validator(mode="after")
+    def _shape(self) -> "Message":
+        if self.tool_calls is not None and self.role != "assistant":
+            raise ValueError("only assistant messages carry tool_calls")
+        if self.role == "tool" and self.tool_calls:
+            raise ValueError("a tool message carries an output, not calls")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _drop_none(self, handler: Any) -> dict[str, Any]:
+        return {k: v for k, v in handler(self).items() if v is not None}
 
 
 class ErrorSpan(Record):
@@ -206,10 +236,19 @@ class ErrorSpan(Record):
     type: ErrorType
 
 
+DialogueFormat = Literal["paper", "native"]
+
+
 class Dialogue(Record):
+    """A training dialogue. ``format`` says how it is written: ``paper`` (bracket protocol,
+    tools inside the first user turn) or ``native`` (``tools`` beside the messages, the
+    final step an assistant ``tool_calls`` message)."""
+
     id: str
     record_id: str
     source: str = ""
+    format: DialogueFormat = "paper"
+    tools: list[Tool] = Field(default_factory=list)  # native format: offered with tools=
     messages: list[Message]
     error_spans: list[ErrorSpan] = Field(default_factory=list)
     error_type: ErrorType | None = None
@@ -274,3 +313,7 @@ class Reject(Record):
     field: str | None
     reason: str
     line: int | None = None
+
+
+ToolSample.model_rebuild()
+ICRecord.model_rebuild()

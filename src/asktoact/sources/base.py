@@ -164,29 +164,27 @@ _TOOL_CACHE: dict[bytes, Any] = {}
 
 
 def schema_tools(raw: Any, field: str) -> list:
-    """Tools whose ``parameters`` are (JSON-Schema-like) objects, each validated with its index.
+    """Tools in any shape ``tooldefs`` reads, each validated with its index.
 
     Corpora repeat the same tool definitions across many records; a validated Tool is reused
     for identical definitions (Tools are never mutated after loading).
     """
-    from ..schema import Tool
+    from ..tooldefs import ToolShapeError, parse_tool
 
     if not isinstance(raw, list):
         raise FieldError(field, f"expected a list, got {type(raw).__name__}")
     out = []
     for i, f in enumerate(raw):
-        fn = f.get("function", f) if isinstance(f, dict) and isinstance(f.get("function"), dict) else f
-        name = need(fn, "name", str, f"{field}[{i}].")
         try:
-            key = orjson.dumps([name, fn.get("description"), fn.get("parameters")], option=orjson.OPT_SORT_KEYS)
+            key = orjson.dumps(f, option=orjson.OPT_SORT_KEYS)
         except TypeError:
             key = None
         tool = _TOOL_CACHE.get(key) if key else None
         if tool is None:
             try:
-                tool = Tool(name=name, description=fn.get("description") or "", parameters=fn.get("parameters"))
-            except ValueError as e:
-                raise FieldError(f"{field}[{i}].parameters", str(e).splitlines()[-1]) from None
+                tool = parse_tool(f, f"{field}[{i}]")
+            except ToolShapeError as e:
+                raise FieldError(e.field, e.reason) from None
             if key:
                 if len(_TOOL_CACHE) > 50000:
                     _TOOL_CACHE.clear()

@@ -8,8 +8,7 @@ from typing import Any, Iterator
 
 from ..io import iter_json_records
 from ..schema import Tool, ToolCall, ToolSample
-from ..types import parse_type
-from .base import FieldError, RawItem, Source, need, register
+from .base import FieldError, RawItem, Source, need, register, schema_tools
 
 
 def _maybe_json(v: Any, field: str) -> Any:
@@ -21,55 +20,8 @@ def _maybe_json(v: Any, field: str) -> Any:
     return v
 
 
-def python_params_to_schema(params: Any, where: str) -> dict[str, Any]:
-    """``{name: {type, description, default}}`` (xLAM style) to a JSON Schema object."""
-    if params is None:
-        params = {}
-    if not isinstance(params, dict):
-        raise FieldError(where, f"expected an object of parameters, got {type(params).__name__}")
-    if params.get("type") in ("object", "dict") and isinstance(params.get("properties"), dict):
-        return params  # already JSON Schema
-    props: dict[str, Any] = {}
-    required: list[str] = []
-    explicit = any(isinstance(sp, dict) and isinstance(sp.get("required"), bool) for sp in params.values())
-    for pname, spec in params.items():
-        if not isinstance(spec, dict):
-            raise FieldError(f"{where}.{pname}", f"expected an object, got {type(spec).__name__}")
-        t = spec.get("type", "")
-        if not isinstance(t, str):
-            raise FieldError(f"{where}.{pname}.type", f"expected a string, got {type(t).__name__}")
-        schema, optional = parse_type(t)
-        if spec.get("description") is not None:
-            schema["description"] = str(spec["description"])
-        if "default" in spec:
-            schema["default"] = spec["default"]
-        if "enum" in spec and isinstance(spec["enum"], list):
-            schema["enum"] = spec["enum"]
-        props[pname] = schema
-        req_flag = spec.get("required")
-        if req_flag is True or (not explicit and not optional):
-            required.append(pname)
-    return {"type": "object", "properties": props, "required": required}
-
-
 def build_tools(raw_tools: Any, field: str = "tools") -> list[Tool]:
-    if not isinstance(raw_tools, list):
-        raise FieldError(field, f"expected a list, got {type(raw_tools).__name__}")
-    tools = []
-    for i, t in enumerate(raw_tools):
-        w = f"{field}[{i}]."
-        name = need(t, "name", str, w)
-        desc = t.get("description") or ""
-        if not isinstance(desc, str):
-            raise FieldError(f"{w}description", "expected a string")
-        schema = python_params_to_schema(t.get("parameters"), f"{w}parameters")
-        if isinstance(t.get("required"), list) and t["required"]:
-            schema["required"] = [r for r in t["required"] if isinstance(r, str)]
-        try:
-            tools.append(Tool(name=name, description=desc, parameters=schema))
-        except ValueError as e:
-            raise FieldError(f"{w}parameters", str(e).splitlines()[-1]) from None
-    return tools
+    return schema_tools(raw_tools, field)
 
 
 def build_calls(raw_calls: Any, field: str = "answers", name_keys=("name", "tool"),
