@@ -40,10 +40,34 @@ Work in this order:
    [{"task": "API name", "arguments": [{"name": "parameter name", "value": "parameter value"}]}]"""
 
 
-def task_message(query: str, tools: Sequence[Tool]) -> str:
-    """The first user turn: the task and the tools offered (distractors included)."""
-    tools_json = json.dumps([t.compact() for t in tools], ensure_ascii=False)
-    return f"The task is: {query}\nAvailable APIs: {tools_json}"
+def context_text(context: Sequence[Any]) -> str:
+    """Earlier turns of a conversation as plain text, for the paper format's single task turn."""
+    lines = []
+    for m in context:
+        role, content = (m.role, m.content) if hasattr(m, "role") else (m["role"], m.get("content", ""))
+        calls = m.tool_calls if hasattr(m, "tool_calls") else m.get("tool_calls")
+        if role == "user":
+            lines.append(f"User: {content}")
+        elif role == "assistant":
+            if content:
+                lines.append(f"Assistant: {content}")
+            for c in calls or []:
+                name, args = (c.name, c.arguments) if isinstance(c, ToolCall) else (c["name"], c.get("arguments", {}))
+                lines.append(f"Assistant called {name} with {json.dumps(args, ensure_ascii=False)}")
+        elif role == "tool":
+            who = (m.name if hasattr(m, "name") else m.get("name")) or "the tool"
+            lines.append(f"{who} returned: {content}")
+    return "\n".join(lines)
+
+
+def task_message(query: str, tools: Sequence[Tool], context: Sequence[Any] = (), tool_style: str = "json") -> str:
+    """The first user turn: earlier conversation (if any), the task, and the tools offered
+    (distractors included), as full JSON or in the compact style (``tooldefs.tools_text``)."""
+    from .tooldefs import tools_text
+
+    head = f"Earlier in this conversation:\n{context_text(context)}\n\n" if context else ""
+    sep = "\n" if tool_style == "compact" else " "
+    return f"{head}The task is: {query}\nAvailable APIs:{sep}{tools_text(list(tools), tool_style)}"
 
 
 def solution_json(calls: Sequence[ToolCall] | Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

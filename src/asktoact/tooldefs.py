@@ -14,6 +14,8 @@ whose parameters were silently lost would make every later stage wrong without a
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from .schema import Tool
@@ -139,3 +141,66 @@ def parse_tools(raw: Any, where: str = "tools") -> list[Tool]:
 def to_openai(tool: Tool) -> dict[str, Any]:
     """The OpenAI ``tools=`` entry for a tool (what endpoints and chat templates take)."""
     return {"type": "function", "function": tool.compact()}
+
+
+def _first_sentence(text: str, limit: int) -> str:
+    t = " ".join(str(text or "").split())
+    m = re.match(r"(.+?[.!?])(\s|$)", t)
+    t = m.group(1) if m else t
+    return t if len(t) <= limit else t[: limit - 1].rstrip() + "…"
+
+
+def _short_type(schema: dict[str, Any]) -> str:
+    if "enum" in schema:
+        return "|".join(json.dumps(v, ensure_ascii=False) for v in schema["enum"][:12])
+    t = schema.get("type")
+    if isinstance(t, list):
+        t = "|".join(str(x) for x in t)
+    if t == "array" and isinstance(schema.get("items"), dict):
+        return f"list of {_short_type(schema['items'])}"
+    if "anyOf" in schema:
+        return "|".join(_short_type(x) for x in schema["anyOf"] if isinstance(x, dict))
+    return str(t or schema.get("format") or "any")
+
+
+def compact_tool(tool: Tool, desc_limit: int = 160, param_limit: int = 80) -> Tool:
+    """A smaller schema for small context windows: one-sentence descriptions, parameter
+    types, enums, defaults and the required list kept; everything else dropped."""
+    props = {}
+    for p, sch in tool.parameters.get("properties", {}).items():
+        c: dict[str, Any] = {}
+        for k in ("type", "enum", "default", "format"):
+            if k in sch:
+                c[k] = sch[k]
+        if isinstance(sch.get("items"), dict) and "type" in sch["items"]:
+            c["items"] = {"type": sch["items"]["type"]}
+        if sch.get("description"):
+            c["description"] = _first_sentence(sch["description"], param_limit)
+        props[p] = c
+    return Tool(name=tool.name, description=_first_sentence(tool.description, desc_limit),
+                parameters={"type": "object", "properties": props, "required": list(tool.parameters.get("required", []))})
+
+
+def tools_text(tools: list[Tool], style: str = "json") -> str:
+    """Tools as text for a prompt. ``json``: the full definitions; ``compact``: one block per
+    tool, a line per parameter (name, type, required or default, short description)."""
+    if style == "json":
+        return json.dumps([t.compact() for t in tools], ensure_ascii=False)
+    if style != "compact":
+        raise ValueError(f"unknown tool style {style!r}: json or compact")
+    blocks = []
+    for t in tools:
+        c = compact_tool(t)
+        lines = [f"- {c.name}: {c.description}".rstrip(": ")]
+        for p, sch in c.parameters["properties"].items():
+            bits = [_short_type(sch)]
+            if c.is_required(p):
+                bits.append("required")
+            elif "default" in sch:
+                bits.append(f"default {json.dumps(sch['default'], ensure_ascii=False)}")
+            else:
+                bits.append("optional")
+            desc = f": {sch['description']}" if sch.get("description") else ""
+            lines.append(f"    {p} ({', '.join(bits)}){desc}")
+        blocks.append("\n".join(lines))
+    return "\n".join(blocks)

@@ -1,0 +1,71 @@
+"""The native twin of the protocol: opening messages, reply parsing, the ChatML tool template."""
+
+import pytest
+
+from asktoact import formats
+from asktoact.native import (CHATML_TOOLS_TEMPLATE, message_dicts, native_chat_template, parse_reply,
+                             parse_tool_call_text, template_renders_tools)
+from asktoact.schema import Message, ToolCall, TurnKind
+from asktoact.tooldefs import parse_tool
+
+TOOL = parse_tool({"name": "weather", "description": "Forecast.", "parameters": {"city": {"type": "str"}}})
+
+
+@pytest.mark.parametrize("text,calls", [
+    ('<tool_call>\n{"name": "weather", "arguments": {"city": "Paris"}}\n</tool_call>', [("weather", {"city": "Paris"})]),
+    ('[TOOL_CALLS] [{"name": "weather", "arguments": {"city": "Rome"}}]', [("weather", {"city": "Rome"})]),
+    ('<|python_tag|>{"name": "weather", "parameters": {"city": "Oslo"}}', [("weather", {"city": "Oslo"})]),
+    ('[{"name": "a", "arguments": {}}, {"name": "b", "arguments": "{\\"x\\": 1}"}]', [("a", {}), ("b", {"x": 1})]),
+])
+def test_calls_written_as_text_in_common_styles(text, calls):
+    p = parse_reply(text)
+    assert p.kind == TurnKind.solution
+    assert [(c.name, c.arguments) for c in p.solution] == calls
+
+
+def test_text_is_a_question_and_broken_calls_are_invalid():
+    assert parse_reply("Which city should I check?").kind == TurnKind.question
+    assert parse_reply("  ").kind == TurnKind.invalid
+    assert parse_reply('<tool_call>\n{"name": "weather", "argu').kind == TurnKind.invalid
+    assert parse_tool_call_text('{"note": "not a call"}') is None
+    assert parse_reply("", [ToolCall(name="weather", arguments={"city": "Lima"})]).solution[0].arguments == {"city": "Lima"}
+
+
+def test_tool_outputs_are_tied_to_their_calls():
+    d = message_dicts([Message(role="assistant", tool_calls=[ToolCall(name="a"), ToolCall(name="b")]),
+                       Message(role="tool", content="1"), Message(role="tool", content="2"),
+                       Message(role="assistant", tool_calls=[ToolCall(name="c")]), Message(role="tool", content="3")])
+    assert [m["tool_calls"][0]["id"] for m in d if m.get("tool_calls")] == ["call00000", "call00002"]
+    assert [m["tool_call_id"] for m in d if m["role"] == "tool"] == ["call00000", "call00001", "call00002"]
+    assert all(len(m["tool_calls"][0]["id"]) == 9 for m in d if m.get("tool_calls"))
+
+
+def test_smollm2_gets_our_chatml_tool_template_and_round_trips():
+    from transformers import AutoTokenizer
+
+    from asktoact.models.embedded import embedded_model_dir
+
+    tok = AutoTokenizer.from_pretrained(str(embedded_model_dir()))
+    assert not template_renders_tools(tok)  # SmolLM2's own template drops tools
+    tmpl = native_chat_template(tok)
+    assert tmpl == CHATML_TOOLS_TEMPLATE and template_renders_tools(tok, tmpl)
+    msgs, tools = formats.opening("native", "Weather please", [TOOL])
+    call = message_dicts([Message(role="assistant", tool_calls=[ToolCall(name="weather", arguments={"city": "Paris"})])])
+    prompt = tok.apply_chat_template(msgs, tools=tools, tokenize=False, add_generation_prompt=True, chat_template=tmpl)
+    full = tok.apply_chat_template(msgs + call, tools=tools, tokenize=False, chat_template=tmpl)
+    assert full.startswith(prompt) and '"name": "weather"' in prompt  # the prompt is a prefix: train = inference
+    reply = full[len(prompt):].removesuffix("<|im_end|>\n")
+    assert parse_reply(reply).solution == [ToolCall(name="weather", arguments={"city": "Paris"})]
+
+
+def test_paper_opening_with_context_and_compact_tools():
+    ctx = [Message(role="user", content="List my files."),
+           Message(role="assistant", tool_calls=[ToolCall(name="ls", arguments={"a": True})]),
+           Message(role="tool", content="notes.txt", name="ls")]
+    msgs, tools = formats.opening("paper", "Open the notes.", [TOOL], ctx, tool_style="compact")
+    assert tools is None and msgs[0]["role"] == "system"
+    text = msgs[1]["content"]
+    assert "User: List my files." in text and 'Assistant called ls with {"a": true}' in text
+    assert "ls returned: notes.txt" in text and "weather: Forecast." in text and "city (string, required)" in text
+    with pytest.raises(ValueError):
+        formats.opening("xml", "q", [TOOL])
