@@ -1,0 +1,30 @@
+"""The shortcut score finds a phrase that marks rewritten queries, and not a balanced one."""
+
+from asktoact.curate.shortcut import introduced_ngram_gaps, shortcut_report
+from asktoact.schema import ICRecord
+
+
+def _rec(i: int, level: int, orig: str, unspec: str) -> ICRecord:
+    return ICRecord(id=f"r{i}", source="t", level=level, seed=0, original_query=orig, unspecified_query=unspec,
+                    tools=[], calls=[], key_info=[])
+
+
+def test_a_marker_phrase_scores_high_and_the_classifier_sees_it():
+    recs = []
+    for i in range(40):
+        recs.append(_rec(i, 0, f"Book table {i} at Roma tonight", f"Book table {i} at Roma tonight"))
+        recs.append(_rec(100 + i, 1, f"Book table {i} at Milano tonight", f"Book table {i} at a certain place tonight"))
+    gaps = {g["ngram"]: g["gap_points"] for g in introduced_ngram_gaps(recs)}
+    assert gaps["a certain"] == 100.0 and gaps["certain place"] == 100.0
+    rep = shortcut_report(recs)
+    assert rep["max_gap_points"] == 100.0
+    assert rep["classifier_unspecified"]["accuracy"] == 1.0
+    assert rep["classifier_original"]["accuracy"] < 0.75  # Roma/Milano alone: the originals barely separate
+
+
+def test_removal_that_leaves_no_marker_has_no_gap():
+    recs = []
+    for i in range(30):
+        recs.append(_rec(i, 0, f"Weather in Paris on day {i}", f"Weather in Paris on day {i}"))
+        recs.append(_rec(100 + i, 1, f"Weather in Rome on day {i}", f"Weather on day {i}"))
+    assert shortcut_report(recs)["max_gap_points"] == 0.0
