@@ -12,19 +12,21 @@ def _rec(i: int, level: int, orig: str, unspec: str) -> ICRecord:
 def test_a_marker_phrase_scores_high_and_the_classifier_sees_it():
     recs = []
     for i in range(40):
-        recs.append(_rec(i, 0, f"Book table {i} at Roma tonight", f"Book table {i} at Roma tonight"))
-        recs.append(_rec(100 + i, 1, f"Book table {i} at Milano tonight", f"Book table {i} at a certain place tonight"))
+        city = ("Roma", "Milano")[i % 2]
+        recs.append(_rec(i, 0, f"Book table {i} at {city} tonight", f"Book table {i} at {city} tonight"))
+        recs.append(_rec(100 + i, 1, f"Book table {i} at {city} tonight", f"Book table {i} at a certain place tonight"))
     gaps = {g["ngram"]: g["gap_points"] for g in introduced_ngram_gaps(recs)}
     assert gaps["a certain"] == 100.0 and gaps["certain place"] == 100.0
     rep = shortcut_report(recs)
     assert rep["max_gap_points"] == 100.0
     assert rep["classifier_unspecified"]["accuracy"] == 1.0
-    assert rep["classifier_original"]["accuracy"] < 0.75  # Roma/Milano alone: the originals barely separate
+    assert rep["classifier_original"]["accuracy"] < 0.75  # same originals on both sides: nothing to learn
 
 
 def test_removal_that_leaves_no_marker_has_no_gap():
+    words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet"]
     recs = []
-    for i in range(30):
-        recs.append(_rec(i, 0, f"Weather in Paris on day {i}", f"Weather in Paris on day {i}"))
-        recs.append(_rec(100 + i, 1, f"Weather in Rome on day {i}", f"Weather on day {i}"))
+    for i, w in enumerate(words * 3):
+        recs.append(_rec(i, 0, f"Weather {w} in Paris", f"Weather {w} in Paris"))
+        recs.append(_rec(100 + i, 1, f"Weather {w} in Rome", f"Weather {w}"))  # a closing phrase dropped
     assert shortcut_report(recs)["max_gap_points"] == 0.0
