@@ -107,4 +107,4 @@ def test_data_get_unpacks_a_wheel_from_the_cache(tmp_path, monkeypatch):
 
     d = fetch("bfcl")
     assert (d / "BFCL_v4_simple_python.json").exists() and (d / "possible_answer" / "BFCL_v4_simple_python.json").exists()
-    assert not (d / "other.py").exists() and (d / ".complete").exists()
+    assert not (d / "other.py").exists() and (d / ".asktoact-data").exists()

@@ -27,8 +27,10 @@ def _progress() -> Progress:
                     console=err, transient=True)
 
 
-def _fail(msg: str, code: int = 2) -> None:
-    err.print(f"[red]error:[/red] {msg}")
+def _fail(msg: "str | BaseException", code: int = 2) -> None:
+    if isinstance(msg, BaseException):
+        msg, code = user_error_line(msg)
+    err.print(f"[red]error:[/red] {msg}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -73,7 +75,7 @@ def data_get(name: str = typer.Argument(..., help="Data set to fetch: bfcl"),
     try:
         path = fetch(name, dest, force)
     except (KeyError, RuntimeError) as e:
-        _fail(str(e))
+        _fail(e)
     console.print(str(path))
 
 
@@ -94,7 +96,7 @@ def data_stats(source: str = typer.Argument(..., help="Loader name (see `asktoac
             total, rows = corpus_stats(load(source, path, rj, st), group_by)
             reasons = rj.reasons
     except (KeyError, FileNotFoundError) as e:
-        _fail(str(e).strip("'\""))
+        _fail(e)
     if as_json:
         console.print_json(json.dumps({"rows": [r.row() for r in rows], "total": total.row(),
                                        "load": {"units": st.units_in, "kept": st.samples, "rejected": st.rejected,
@@ -142,7 +144,7 @@ def build(source: str = typer.Argument(..., help="Loader name"),
         try:
             res = run_build(cfg, progress=lambda n: prog.advance(task, n), rewriter=rw)
         except (KeyError, FileNotFoundError, RuntimeError) as e:
-            _fail(str(e).strip("'\""))
+            _fail(e)
     if rw is not None:
         rw.close()
     print_build_table(stats_dict(res))
@@ -175,7 +177,7 @@ def _maybe_model(spec: Optional[str]):
     try:
         return load_model(spec)
     except (ValueError, RuntimeError) as e:
-        _fail(str(e))
+        _fail(e)
 
 
 @app.command("dialogues")
@@ -291,7 +293,7 @@ def eval_(data: Path = typer.Option(..., "--data", "-d", help="IC records to eva
         try:
             summ = run_eval(data, model, simulator, out, cfg, on_done=lambda t: prog.advance(task, 1), cache=not no_cache)
         except ValueError as e:
-            _fail(str(e))
+            _fail(e)
     print_summary(summ)
     console.print(f"run folder: {out} (transcripts.jsonl, summary.json, table.md, table.csv, breakdown.png)")
 
@@ -356,7 +358,7 @@ def train_cmd(config: Optional[Path] = typer.Argument(None, help="YAML config (s
     try:
         cfg = load_config(config, set_)
     except (ValueError, FileNotFoundError) as e:
-        _fail(str(e))
+        _fail(e)
     if not cfg.data:
         _fail("no training data: set `data:` in the config or --set data=PATH")
     for f in cfg.data:
@@ -472,7 +474,7 @@ def demo(out: Path = typer.Option(Path("runs/demo"), "--out", "-o", help="Where 
     try:
         res = run_demo(cfg, console)
     except (RuntimeError, FileNotFoundError, KeyError) as e:
-        _fail(str(e).strip("'\""))
+        _fail(e)
     for name, summ in res["runs"].items():
         print_summary(summ)
     console.rule("metrics (paper Table 3 columns; IR in rounds, others in %)")
@@ -501,12 +503,70 @@ def chat(model: str = typer.Option(..., "--model", "-m", help="Model spec"),
     try:
         tl = load_tools(tools)
     except (ValueError, FileNotFoundError) as e:
-        _fail(str(e))
+        _fail(e)
     run_chat(model, tl, out, participant, max_rounds, max_tokens, console=console)
 
 
-def main() -> None:  # pragma: no cover
-    app()
+@app.callback()
+def _global(debug: bool = typer.Option(False, "--debug", help="Show the Python traceback of an error instead of one "
+                                                               "`error:` line (also: ASKTOACT_DEBUG=1)")) -> None:
+    """Train and measure tool-calling models that ask before they act (ASKToACT)."""
+
+
+def user_error_line(e: BaseException) -> tuple[str, int]:
+    """One line for an error, and the exit code: 2 for what the user can fix, 1 otherwise."""
+    from pydantic import ValidationError
+
+    try:
+        import yaml
+
+        yaml_error: tuple = (yaml.YAMLError,)
+    except ImportError:  # pragma: no cover
+        yaml_error = ()
+    if isinstance(e, (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError)):
+        return f"{e.strerror or type(e).__name__}: {e.filename}", 2
+    if isinstance(e, UnicodeDecodeError):
+        return f"input is not UTF-8 text ({e.reason} at byte {e.start})", 2
+    if isinstance(e, ValidationError):
+        err = e.errors()[0]
+        where = ".".join(str(x) for x in err.get("loc", ())) or "record"
+        return f"invalid {e.title}: {where}: {err.get('msg')}", 2
+    if yaml_error and isinstance(e, yaml_error):
+        return f"malformed YAML: {str(e).splitlines()[0]}", 2
+    if isinstance(e, (ValueError, KeyError, RuntimeError, OSError)):
+        msg = str(e).strip("'\"") if isinstance(e, KeyError) else str(e)
+        return " ".join(msg.split()) or type(e).__name__, 2
+    return f"unexpected {type(e).__name__}: {e} (run with --debug for the traceback)", 1
+
+
+def main() -> None:  # pragma: no cover - the console script; tests drive it as a subprocess
+    """Entry point: user errors end in one `error:` line and exit 2, never a traceback."""
+    import os
+    import sys
+
+    import click
+
+    debug = "--debug" in sys.argv[1:] or os.environ.get("ASKTOACT_DEBUG") not in (None, "", "0")
+    try:
+        rc = app(standalone_mode=False)
+    except click.exceptions.Exit as e:
+        sys.exit(e.exit_code)
+    except click.exceptions.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+    except Exception as e:  # noqa: BLE001 - the boundary where exceptions become messages
+        if debug:
+            raise
+        line, code = user_error_line(e)
+        err.print(f"[red]error:[/red] {line}", markup=True, highlight=False, soft_wrap=True)
+        sys.exit(code)
+    sys.exit(rc if isinstance(rc, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

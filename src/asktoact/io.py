@@ -109,11 +109,55 @@ def iter_json_records(path: Path) -> Iterator[tuple[int, Any]]:
                     yield n, BadLine(n, f"invalid JSON: {e.msg}")
 
 
-def read_jsonl(path: Path, model: type[T]) -> Iterator[T]:
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                yield model.model_validate_json(line)
+class BadInput(ValueError):
+    """A record that cannot be read, named by file, line and field (one `error:` line at the CLI)."""
+
+    def __init__(self, path: Path | str, line: int | None, field: str, reason: str, record_id: str | None = None):
+        where = f"{path}" + (f": line {line}" if line is not None else "") + (f" ({record_id})" if record_id else "")
+        super().__init__(f"{where}: {field}: {reason}")
+        self.path, self.line, self.field, self.reason, self.record_id = str(path), line, field, reason, record_id
+
+
+def _line_error(path: Path, n: int, raw: bytes, model: type[BaseModel], e: Exception) -> BadInput:
+    from pydantic import ValidationError
+
+    rid = None
+    try:
+        obj = orjson.loads(raw)
+        rid = str(obj.get("id")) if isinstance(obj, dict) and obj.get("id") is not None else None
+    except (orjson.JSONDecodeError, TypeError):
+        pass
+    if isinstance(e, UnicodeDecodeError):
+        return BadInput(path, n, "line", f"not UTF-8 text ({e.reason})", rid)
+    if isinstance(e, ValidationError):
+        err = e.errors()[0]
+        loc = ".".join(str(x) for x in err.get("loc", ())) or "record"
+        if err.get("type") == "json_invalid":
+            return BadInput(path, n, "line", f"not valid JSON ({err.get('msg')}); a torn or edited line?", rid)
+        return BadInput(path, n, loc, f"invalid {model.__name__}: {err.get('msg')}", rid)
+    return BadInput(path, n, "line", f"{type(e).__name__}: {e}", rid)
+
+
+def read_jsonl(path: Path, model: type[T], rejects: "RejectSink | None" = None) -> Iterator[T]:
+    """Validated records from a JSONL file.
+
+    A bad line (not UTF-8, not JSON, not a valid record) raises ``BadInput`` naming the file,
+    line and field; with ``rejects`` it is recorded there instead and reading goes on.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(21, "Is a directory, expected a JSONL file", str(path))
+    with open(path, "rb") as f:
+        for n, raw in enumerate(f, 1):
+            if not raw.strip():
+                continue
+            try:
+                yield model.model_validate_json(raw.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError) as e:
+                bad = _line_error(path, n, raw, model, e)
+                if rejects is None:
+                    raise bad from None
+                rejects.add(path.name, bad.record_id, bad.field, bad.reason, line=n, stage="read")
 
 
 def chunks(items: Iterable[T], n: int) -> Iterator[list[T]]:

@@ -1,0 +1,101 @@
+"""Reliability: nothing the user owns is deleted, bad input is one `error:` line, outputs are whole.
+
+Each test replays a case from issue #15 (see docs/reliability.md for the table)."""
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from asktoact.sources.fetch import MARKER, FetchError, fetch, unpack
+
+
+def _wheel(path: Path, members: dict[str, str]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w") as z:
+        for name, text in members.items():
+            z.writestr(name, text)
+    return path
+
+
+GOOD = {"bfcl_eval/data/BFCL_v4_simple_python.json": '{"id": "simple_python_0"}\n'}
+
+
+def test_data_get_never_deletes_a_users_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("ASKTOACT_HOME", str(tmp_path / "home"))
+    _wheel(tmp_path / "home" / "wheels" / "bfcl_eval-2026.3.23-py3-none-any.whl", GOOD)
+    thesis = tmp_path / "thesis"
+    thesis.mkdir()
+    (thesis / "chapter1.tex").write_text("years of work")
+    with pytest.raises(FetchError, match="not empty"):
+        fetch("bfcl", thesis)
+    assert (thesis / "chapter1.tex").read_text() == "years of work"
+    assert sorted(p.name for p in thesis.iterdir()) == ["chapter1.tex"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".thesis")]  # no temporary left behind
+    d = fetch("bfcl", tmp_path / "fresh")  # a new folder, and an empty one, are fine
+    assert (d / MARKER).exists() and (d / "BFCL_v4_simple_python.json").exists()
+    (tmp_path / "empty").mkdir()
+    assert (fetch("bfcl", tmp_path / "empty") / "BFCL_v4_simple_python.json").exists()
+
+
+@pytest.mark.parametrize("evil", ["bfcl_eval/data//tmp/x", "bfcl_eval/data/../../x", "bfcl_eval/data/a/../../../x",
+                                  "bfcl_eval/data/C:/x"])
+def test_archive_members_outside_the_destination_are_refused(tmp_path, evil):
+    w = _wheel(tmp_path / "w.whl", {**GOOD, evil: "owned"})
+    with pytest.raises(FetchError, match="refusing archive member"):
+        unpack(w, "bfcl_eval/data/", tmp_path / "dest", "test")
+    assert not (tmp_path / "dest").exists()  # nothing half-written
+    assert not Path("/tmp/x").exists() or Path("/tmp/x").read_text() != "owned"
+
+
+def test_refetch_replaces_only_our_own_folder_and_a_failed_one_keeps_the_old(tmp_path):
+    dest = tmp_path / "d"
+    unpack(_wheel(tmp_path / "a.whl", GOOD), "bfcl_eval/data/", dest, "v1")
+    assert "v1" in (dest / MARKER).read_text()
+    bad = _wheel(tmp_path / "b.whl", {"bfcl_eval/other.py": "x"})
+    with pytest.raises(FetchError, match="no files"):
+        unpack(bad, "bfcl_eval/data/", dest, "v2")
+    assert "v1" in (dest / MARKER).read_text()  # the previous complete copy is still in place
+    unpack(_wheel(tmp_path / "c.whl", GOOD), "bfcl_eval/data/", dest, "v3")
+    assert "v3" in (dest / MARKER).read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.whl", "b.whl", "c.whl", "d"]
+
+
+def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "ASKTOACT_DEBUG": ""}
+    return subprocess.run([sys.executable, "-m", "asktoact.cli", *args], capture_output=True, text=True, cwd=cwd, env=env)
+
+
+@pytest.mark.parametrize("setup,args,needle", [
+    (None, ["check", "{t}/missing.jsonl"], "No such file or directory: {t}/missing.jsonl"),
+    ("dir", ["masks", "{t}/d"], "Is a directory"),
+    ("latin1", ["check", "{t}/bad.jsonl"], "{t}/bad.jsonl: line 1: line: not UTF-8 text"),
+    ("torn", ["check", "{t}/torn.jsonl"], "{t}/torn.jsonl: line 2: line: not valid JSON"),
+    ("yaml", ["train", "{t}/bad.yaml"], "malformed YAML"),
+    (None, ["train", "--set", "max_len=abc", "--set", "data=x.jsonl"], "invalid TrainConfig: max_len"),
+    (None, ["train", "--set", "nonsense"], "is not KEY=VALUE"),
+])
+def test_user_errors_are_one_error_line_and_exit_2(tmp_path, setup, args, needle):
+    t = str(tmp_path)
+    if setup == "dir":
+        (tmp_path / "d").mkdir()
+    elif setup == "latin1":
+        (tmp_path / "bad.jsonl").write_bytes('{"id": "caf\xe9"}\n'.encode("latin-1"))
+    elif setup == "torn":
+        (tmp_path / "torn.jsonl").write_text('{"id": "a", "record_id": "r", "messages": []}\n{"id": "b", "rec')
+    elif setup == "yaml":
+        (tmp_path / "bad.yaml").write_text("data: [unclosed\n")
+    r = _cli(*[a.format(t=t) for a in args])
+    lines = [x for x in r.stderr.splitlines() if x.strip()]
+    assert r.returncode == 2, r.stderr
+    assert len(lines) == 1 and lines[0].startswith("error: "), r.stderr
+    assert needle.format(t=t) in lines[0]
+    assert "Traceback" not in r.stderr + r.stdout
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    r = _cli("--debug", "check", str(tmp_path / "missing.jsonl"))
+    assert r.returncode != 0 and "FileNotFoundError" in r.stderr
