@@ -99,3 +99,68 @@ def test_user_errors_are_one_error_line_and_exit_2(tmp_path, setup, args, needle
 def test_debug_shows_the_traceback(tmp_path):
     r = _cli("--debug", "check", str(tmp_path / "missing.jsonl"))
     assert r.returncode != 0 and "FileNotFoundError" in r.stderr
+
+
+KILL_WRITER = r"""
+import os, signal, sys
+from pathlib import Path
+from asktoact.io import AtomicOutputs
+out, tag, kill_at = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+with AtomicOutputs(out) as ao:
+    a, b = ao.open("main.jsonl"), ao.open("rejects.jsonl")
+    for i in range(2000):
+        a.write(f'{{"i": {i}, "tag": "{tag}"}}\n')
+        if kill_at == "writing" and i == 1000:
+            a.flush(); os.kill(os.getpid(), signal.SIGKILL)
+    b.write("{}\n")
+    if kill_at == "before_commit":
+        os.kill(os.getpid(), signal.SIGKILL)
+    ao.commit("main.jsonl", "test", {"tag": tag}, {"n": 2000})
+"""
+
+
+@pytest.mark.parametrize("kill_at", ["writing", "before_commit", "never"])
+def test_a_killed_stage_leaves_the_previous_complete_output(tmp_path, kill_at):
+    from asktoact.io import check_input
+
+    script = tmp_path / "w.py"
+    script.write_text(KILL_WRITER)
+    run = lambda tag, k: subprocess.run([sys.executable, str(script), str(tmp_path / "out"), tag, k])  # noqa: E731
+    assert run("old", "never").returncode == 0
+    r = run("new", kill_at)
+    expect = "new" if kill_at == "never" else "old"
+    if kill_at != "never":
+        assert r.returncode == -9
+    main = tmp_path / "out" / "main.jsonl"
+    meta = check_input(main)  # the sidecar vouches for what is in place
+    assert meta["config"]["tag"] == expect
+    lines = main.read_text().splitlines()
+    assert len(lines) == 2000 and all(f'"tag": "{expect}"' in x for x in lines)
+    if kill_at != "never":  # the killed run's temporaries are left, but never taken for output
+        assert run("again", "never").returncode == 0 and check_input(main)["config"]["tag"] == "again"
+
+
+def test_an_edited_or_torn_output_is_refused(tmp_path):
+    from asktoact.io import AtomicOutputs, IncompleteInput, check_input
+
+    with AtomicOutputs(tmp_path) as ao:
+        ao.open("x.jsonl").write('{"a": 1}\n{"a": 2}\n')
+        ao.commit("x.jsonl", "test", {}, {})
+    check_input(tmp_path / "x.jsonl")
+    with open(tmp_path / "x.jsonl", "a") as f:
+        f.write('{"a": 3')
+    with pytest.raises(IncompleteInput, match="does not match its sidecar"):
+        check_input(tmp_path / "x.jsonl")
+    (tmp_path / "user.jsonl").write_text("{}\n")
+    assert check_input(tmp_path / "user.jsonl") is None  # a user's own file has no sidecar: taken as is
+
+
+def test_next_stage_refuses_a_torn_output_next_to_an_old_sidecar(tmp_path, shared):
+    src = shared("toolbench_style", "sealtool.json")
+    assert _cli("build", "sealtools", str(src), "-o", str(tmp_path / "ic"), "--no-similarity", "--limit", "20").returncode == 0
+    recs = tmp_path / "ic" / "ic_records.jsonl"
+    data = recs.read_bytes()
+    recs.write_bytes(data[: len(data) // 2])  # what a killed rerun that wrote in place would leave
+    r = _cli("dialogues", str(recs), "-o", str(tmp_path / "dlg"))
+    assert r.returncode == 2 and "does not match its sidecar" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "dlg" / "dialogues.jsonl.meta.json").exists()  # nothing vouched for downstream

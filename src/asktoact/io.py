@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 
 import orjson
 from collections import Counter
@@ -138,15 +139,19 @@ def _line_error(path: Path, n: int, raw: bytes, model: type[BaseModel], e: Excep
     return BadInput(path, n, "line", f"{type(e).__name__}: {e}", rid)
 
 
-def read_jsonl(path: Path, model: type[T], rejects: "RejectSink | None" = None) -> Iterator[T]:
+def read_jsonl(path: Path, model: type[T], rejects: "RejectSink | None" = None, verify: bool = True) -> Iterator[T]:
     """Validated records from a JSONL file.
 
-    A bad line (not UTF-8, not JSON, not a valid record) raises ``BadInput`` naming the file,
-    line and field; with ``rejects`` it is recorded there instead and reading goes on.
+    A stage output is first checked against its sidecar (``check_input``): a torn or stale
+    file is refused instead of read as if complete. A bad line (not UTF-8, not JSON, not a
+    valid record) raises ``BadInput`` naming the file, line and field; with ``rejects`` it is
+    recorded there instead and reading goes on.
     """
     path = Path(path)
     if path.is_dir():
         raise IsADirectoryError(21, "Is a directory, expected a JSONL file", str(path))
+    if verify:
+        check_input(path)
     with open(path, "rb") as f:
         for n, raw in enumerate(f, 1):
             if not raw.strip():
@@ -179,17 +184,116 @@ def dump_line(r: BaseModel | dict) -> str:
         return json.dumps(obj, ensure_ascii=False) + "\n"
 
 
-def write_sidecar(path: Path, stage: str, config: dict[str, Any], counts: dict[str, Any]) -> Path:
-    """Every output file gets ``<file>.meta.json``: the stage, its config and seed, counts."""
+def file_digest(path: Path) -> dict[str, Any]:
+    """Size and sha256 of a file: what a sidecar vouches for."""
+    import hashlib
+
+    h = hashlib.sha256()
+    n = 0
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+            n += len(block)
+    return {"bytes": n, "sha256": h.hexdigest()}
+
+
+def write_sidecar(path: Path, stage: str, config: dict[str, Any], counts: dict[str, Any],
+                  files: Iterable[Path] = ()) -> Path:
+    """Every output file gets ``<file>.meta.json``: the stage, its config and seed, counts, and
+    the size and hash of each file it vouches for (the output itself plus ``files``). Written
+    to a temporary name and renamed, so a sidecar is never half there."""
     from . import __version__
 
+    path = Path(path)
     side = Path(str(path) + ".meta.json")
-    side.write_text(
-        json.dumps({"stage": stage, "version": __version__, "config": config, "counts": counts},
+    digests = {p.name: file_digest(p) for p in [path, *map(Path, files)] if p.exists()}
+    tmp = side.with_name(side.name + f".tmp-{os.getpid()}")
+    tmp.write_text(
+        json.dumps({"stage": stage, "version": __version__, "config": config, "counts": counts, "files": digests},
                    indent=2, sort_keys=True, default=str) + "\n",
         encoding="utf-8",
     )
+    os.replace(tmp, side)
     return side
+
+
+class IncompleteInput(ValueError):
+    """A stage output that its sidecar does not vouch for (torn, half-written or edited)."""
+
+
+def check_input(path: Path) -> dict[str, Any] | None:
+    """Refuse a stage output whose sidecar disagrees with it; returns the sidecar (None when the
+    file has none: a user's own file is taken as it is)."""
+    path = Path(path)
+    side = Path(str(path) + ".meta.json")
+    if not side.exists():
+        return None
+    try:
+        meta = json.loads(side.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise IncompleteInput(f"{side}: unreadable sidecar; rerun the stage that wrote {path.name}") from None
+    want = (meta.get("files") or {}).get(path.name)
+    if want is None:
+        return meta  # written before sidecars carried digests
+    if not path.exists():
+        raise IncompleteInput(f"{path}: missing although {side.name} lists it; rerun the stage that writes it")
+    got = file_digest(path)
+    if got != want:
+        raise IncompleteInput(f"{path}: does not match its sidecar ({got['bytes']} bytes, sidecar says "
+                              f"{want['bytes']}): an interrupted or edited output; rerun the stage that writes it")
+    return meta
+
+
+class AtomicOutputs:
+    """A stage's output files, written under temporary names and put in place together.
+
+    ``open(name)`` gives a handle to ``<name>.tmp-PID``. ``commit(sidecar_for, ...)`` removes the
+    old sidecar first (so old files are no longer vouched for), renames every file into place,
+    then writes the new sidecar last: after a kill at any point either the previous complete
+    output (with its sidecar) or the new one is what a later stage accepts, never a mix. On an
+    exception nothing is renamed and the temporaries are removed: the previous output stays.
+    """
+
+    def __init__(self, out_dir: Path):
+        self.dir = Path(out_dir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self._handles: dict[str, Any] = {}
+        self._tmp: dict[str, Path] = {}
+
+    def open(self, name: str, mode: str = "w"):
+        tmp = self.dir / f".{name}.tmp-{os.getpid()}"
+        fh = open(tmp, mode, encoding="utf-8") if "b" not in mode else open(tmp, mode)
+        self._handles[name], self._tmp[name] = fh, tmp
+        return fh
+
+    def commit(self, main: str, stage: str, config: dict[str, Any], counts: dict[str, Any]) -> Path:
+        for fh in self._handles.values():
+            fh.flush()
+            os.fsync(fh.fileno())
+            fh.close()
+        side = self.dir / f"{main}.meta.json"
+        if side.exists():
+            side.unlink()
+        for name, tmp in self._tmp.items():
+            os.replace(tmp, self.dir / name)
+        self._tmp.clear()
+        return write_sidecar(self.dir / main, stage, config, counts,
+                             files=[self.dir / n for n in self._handles if n != main])
+
+    def abort(self) -> None:
+        for fh in self._handles.values():
+            if not fh.closed:
+                fh.close()
+        for tmp in self._tmp.values():
+            tmp.unlink(missing_ok=True)
+        self._tmp.clear()
+
+    def __enter__(self) -> "AtomicOutputs":
+        return self
+
+    def __exit__(self, exc_type, *exc: Any) -> None:
+        if exc_type is not None or self._tmp:
+            self.abort()
 
 
 class RejectSink:
