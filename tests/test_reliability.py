@@ -115,7 +115,7 @@ with AtomicOutputs(out) as ao:
     b.write("{}\n")
     if kill_at == "before_commit":
         os.kill(os.getpid(), signal.SIGKILL)
-    ao.commit("main.jsonl", "test", {"tag": tag}, {"n": 2000})
+    ao.commit("test", {"tag": tag}, {"n": 2000})
 """
 
 
@@ -145,7 +145,7 @@ def test_an_edited_or_torn_output_is_refused(tmp_path):
 
     with AtomicOutputs(tmp_path) as ao:
         ao.open("x.jsonl").write('{"a": 1}\n{"a": 2}\n')
-        ao.commit("x.jsonl", "test", {}, {})
+        ao.commit("test", {}, {})
     check_input(tmp_path / "x.jsonl")
     with open(tmp_path / "x.jsonl", "a") as f:
         f.write('{"a": 3')

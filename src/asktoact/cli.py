@@ -166,6 +166,28 @@ def print_build_table(st: dict) -> None:
                   f"{st['leak_pass_rate_level_ge1']}")
 
 
+@app.command("split")
+def split(records: list[Path] = typer.Argument(..., help="IC record files (ic_records.jsonl from `asktoact build`)"),
+          out: Path = typer.Option(..., "--out", "-o", help="Folder for train.jsonl and heldout.jsonl"),
+          holdout: Optional[float] = typer.Option(None, help="Share of each stratum held out, e.g. 0.1"),
+          holdout_n: Optional[int] = typer.Option(None, help="About this many records held out in all"),
+          seed: int = typer.Option(0, help="Seed of the draw (a hash of seed and record group)")) -> None:
+    """Seeded train / held-out split by record group (a conversation's turns stay together); recorded in the sidecars."""
+    from .curate.split import run_split
+
+    if (holdout is None) == (holdout_n is None):
+        _fail("give --holdout SHARE or --holdout-n N")
+    st = run_split(records, out, holdout, holdout_n, seed)
+    t = Table(title="split by stratum (source/ask|act)")
+    for c in ("stratum", "train", "held out"):
+        t.add_column(c, justify="left" if c == "stratum" else "right")
+    for k, v in sorted(st.by_stratum.items()):
+        t.add_row(k, str(v.get("train", 0)), str(v.get("heldout", 0)))
+    console.print(t)
+    console.print(f"in {st.records_in} = train {st.train} + held out {st.heldout} + rejected {st.rejected}")
+    console.print(f"train: {out / 'train.jsonl'}\nheld out: {out / 'heldout.jsonl'} (ids in its .meta.json)")
+
+
 # ------------------------------------------------------------------------- dialogues
 
 

@@ -247,9 +247,9 @@ def check_input(path: Path) -> dict[str, Any] | None:
 class AtomicOutputs:
     """A stage's output files, written under temporary names and put in place together.
 
-    ``open(name)`` gives a handle to ``<name>.tmp-PID``. ``commit(sidecar_for, ...)`` removes the
-    old sidecar first (so old files are no longer vouched for), renames every file into place,
-    then writes the new sidecar last: after a kill at any point either the previous complete
+    ``open(name)`` gives a handle to ``<name>.tmp-PID``. ``commit(...)`` removes the old
+    sidecars first (so old files are no longer vouched for), renames every file into place,
+    then writes the new sidecars last: after a kill at any point either the previous complete
     output (with its sidecar) or the new one is what a later stage accepts, never a mix. On an
     exception nothing is renamed and the temporaries are removed: the previous output stays.
     """
@@ -266,19 +266,20 @@ class AtomicOutputs:
         self._handles[name], self._tmp[name] = fh, tmp
         return fh
 
-    def commit(self, main: str, stage: str, config: dict[str, Any], counts: dict[str, Any]) -> Path:
+    def commit(self, stage: str, config: dict[str, Any], counts: dict[str, Any]) -> None:
+        """Put every file in place, each with its own sidecar written last."""
         for fh in self._handles.values():
             fh.flush()
             os.fsync(fh.fileno())
             fh.close()
-        side = self.dir / f"{main}.meta.json"
-        if side.exists():
-            side.unlink()
+        for name in self._tmp:
+            Path(str(self.dir / name) + ".meta.json").unlink(missing_ok=True)
         for name, tmp in self._tmp.items():
             os.replace(tmp, self.dir / name)
+        names = list(self._tmp)
         self._tmp.clear()
-        return write_sidecar(self.dir / main, stage, config, counts,
-                             files=[self.dir / n for n in self._handles if n != main])
+        for name in names:
+            write_sidecar(self.dir / name, stage, config, counts)
 
     def abort(self) -> None:
         for fh in self._handles.values():
