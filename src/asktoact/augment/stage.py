@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..dialogues.assemble import assemble, plain_text, slots_of
 from ..dialogues.check import check_dialogue
+from ..dialogues.native import assembler, text_view
 from ..dialogues.llm import llm_error_question
 from ..dialogues.stage import dialogue_rng
 from ..io import RejectSink, dump_line, read_jsonl, write_sidecar
@@ -30,7 +31,7 @@ class AugmentStats:
 
 
 def augment_one(rec: ICRecord, clean: Dialogue, seed: int, model: ChatModel | None = None,
-                weights: dict[ErrorType, float] | None = None) -> tuple[Dialogue, list[str]]:
+                weights: dict[ErrorType, float] | None = None, reasoning: bool = False) -> tuple[Dialogue, list[str]]:
     rng = dialogue_rng(seed, rec.id, "augment-content")
     slots = slots_of(rec, clean.questions)
     kind = choose_type(rec, slots, rng, weights)
@@ -48,8 +49,9 @@ def augment_one(rec: ICRecord, clean: Dialogue, seed: int, model: ChatModel | No
         if llm_q is None:
             notes.append(f"{kind.value}: model output unusable, template used")
     inj = plan_injection(rec, slots, kind, rng, llm_question=llm_q, llm_key=key)
-    d = assemble(rec, rec.tool_steps, clean.questions, dialogue_rng(seed, rec.id), tone=clean.tone, injection=inj,
-                 dialogue_id=f"{rec.id}#aug")
+    build = assemble if clean.format == "paper" else assembler(clean.format, reasoning)
+    d = build(rec, rec.tool_steps, clean.questions, dialogue_rng(seed, rec.id), tone=clean.tone, injection=inj,
+              dialogue_id=f"{rec.id}#aug")
     d.notes = clean.notes + notes
     return d, check_dialogue(d)
 
@@ -59,10 +61,18 @@ def is_augmented(seed: int, rec_id: str, share: float) -> bool:
 
 
 def run_augment(dialogue_dir: Path, out: Path, share: float = 0.3, seed: int = 0, model: ChatModel | None = None,
-                weights: dict[ErrorType, float] | None = None, progress=None) -> AugmentStats:
+                weights: dict[ErrorType, float] | None = None, progress=None, fmt: str | None = None,
+                reasoning: bool | None = None) -> AugmentStats:
+    """``fmt``: the format the input must be in (None: as written); ``reasoning`` for native
+    dialogues: None takes the setting ``asktoact dialogues`` recorded in its sidecar."""
     dialogue_dir, out = Path(dialogue_dir), Path(out)
     out.mkdir(parents=True, exist_ok=True)
     records = {r.id: r for r in read_jsonl(dialogue_dir / "records.jsonl", ICRecord)}
+    if reasoning is None:
+        import json
+
+        side = dialogue_dir / "dialogues.jsonl.meta.json"
+        reasoning = bool(side.exists() and json.loads(side.read_text()).get("config", {}).get("reasoning"))
     st = AugmentStats()
     with open(out / "train.jsonl", "w", encoding="utf-8") as ftrain, \
             open(out / "augmented.jsonl", "w", encoding="utf-8") as faug, \
@@ -74,8 +84,12 @@ def run_augment(dialogue_dir: Path, out: Path, share: float = 0.3, seed: int = 0
                 rj.add(d.source, d.id, "record_id", "no enriched record for this dialogue")
                 st.rejected += 1
                 continue
+            if fmt is not None and d.format != fmt:
+                rj.add(d.source, d.id, "format", f"dialogue is in the {d.format} format, not {fmt}")
+                st.rejected += 1
+                continue
             if is_augmented(seed, rec.id, share):
-                a, violations = augment_one(rec, d, seed, model, weights)
+                a, violations = augment_one(rec, d, seed, model, weights, reasoning)
                 if violations:
                     rj.add(d.source, a.id, "dialogue", "invariant: " + "; ".join(violations))
                     st.rejected += 1
@@ -85,7 +99,7 @@ def run_augment(dialogue_dir: Path, out: Path, share: float = 0.3, seed: int = 0
                 st.llm_fallbacks += sum(1 for n in a.notes if "template used" in n)
                 ftrain.write(dump_line(a))
                 faug.write(dump_line(a))
-                ftxt.write(plain_text(a) + "\n")
+                ftxt.write(text_view(a) + "\n")
             else:
                 st.clean += 1
                 ftrain.write(dump_line(d))

@@ -14,6 +14,10 @@ def _normal(sol: list[dict]) -> list[tuple]:
 
 def check_dialogue(d: Dialogue) -> list[str]:
     """Return violations (empty list = fine)."""
+    if d.format == "native":  # the native twin has its own invariants
+        from .native import check_native
+
+        return check_native(d)
     v: list[str] = []
     if not d.messages or d.messages[-1].role != "assistant":
         v.append("the dialogue does not end with an assistant turn")

@@ -13,6 +13,7 @@ from ..models import ChatModel
 from ..models.base import run_sync
 from ..schema import Dialogue, ICRecord
 from .assemble import assemble, plain_text
+from .native import assembler, text_view
 from .check import check_dialogue
 from .content import template_question, template_steps
 from .llm import llm_questions, llm_steps
@@ -91,7 +92,8 @@ def enrich(rec: ICRecord, steps: list[str], questions: dict[str, str]) -> ICReco
 
 
 def make_dialogues(records: list[ICRecord], seed: int, model: ChatModel | None = None,
-                   tone: str | None = None) -> list[tuple[ICRecord, Dialogue, list[str]]]:
+                   tone: str | None = None, fmt: str = "paper",
+                   reasoning: bool = False) -> list[tuple[ICRecord, Dialogue, list[str]]]:
     async def go():
         sem = asyncio.Semaphore(max(1, getattr(model, "concurrency", 8)) if model else 64)
 
@@ -109,14 +111,14 @@ def make_dialogues(records: list[ICRecord], seed: int, model: ChatModel | None =
     out = []
     for rec, (steps, questions, notes) in zip(records, contents):
         er = enrich(rec, steps, questions)
-        d = assemble(er, steps, questions, dialogue_rng(seed, rec.id), tone=tone)
+        d = assembler(fmt, reasoning)(er, steps, questions, dialogue_rng(seed, rec.id), tone=tone)
         d.notes = notes
         out.append((er, d, check_dialogue(d)))
     return out
 
 
 def run_dialogues(records_path: Path, out: Path, seed: int = 0, model: ChatModel | None = None,
-                  tone: str | None = None, progress=None) -> DialogueStats:
+                  tone: str | None = None, progress=None, fmt: str = "paper", reasoning: bool = False) -> DialogueStats:
     out.mkdir(parents=True, exist_ok=True)
     st = DialogueStats()
     with open(out / "dialogues.jsonl", "w", encoding="utf-8") as fd, open(out / "dialogues.txt", "w", encoding="utf-8") as ft, \
@@ -134,7 +136,7 @@ def run_dialogues(records_path: Path, out: Path, seed: int = 0, model: ChatModel
                     rj.add(r.source, r.id, "metadata.eval_only", "skipped: evaluation-only split is never trained on")
                     continue
                 keep.append(r)
-            for er, d, violations in make_dialogues(keep, seed, model, tone):
+            for er, d, violations in make_dialogues(keep, seed, model, tone, fmt, reasoning):
                 if violations:
                     st.rejected += 1
                     rj.add(er.source, er.id, "dialogue", "invariant: " + "; ".join(violations))
@@ -145,12 +147,13 @@ def run_dialogues(records_path: Path, out: Path, seed: int = 0, model: ChatModel
                 for n in d.notes:
                     st.llm_fallbacks[n.split(":")[0]] += 1
                 fd.write(dump_line(d))
-                ft.write(plain_text(d) + "\n")
+                ft.write(text_view(d) + "\n")
                 fr.write(dump_line(er))
             if progress:
                 progress(len(chunk))
     write_sidecar(out / "dialogues.jsonl", "dialogues", {"records": str(records_path), "seed": seed,
-                                                         "model": getattr(model, "spec", None), "tone": tone},
+                                                         "model": getattr(model, "spec", None), "tone": tone,
+                                                         "format": fmt, "reasoning": reasoning},
                   {"records_in": st.records_in, "written": st.written, "rejected": st.rejected,
                    "skipped_qc": st.skipped_qc, "tones": dict(st.tones), "llm_fallbacks": dict(st.llm_fallbacks)})
     return st

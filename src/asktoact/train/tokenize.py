@@ -38,6 +38,8 @@ class TokenizedRow:
     offsets: list[tuple[int, int]] = field(default_factory=list)
     learn_ranges: list[tuple[int, int]] = field(default_factory=list)
     error_ranges: list[tuple[int, int]] = field(default_factory=list)
+    too_long: bool = False  # not even the first assistant turn fits in max_len: nothing to learn
+    first_turn_tokens: int = 0  # (too_long rows) tokens up to the end of the first assistant turn
 
     @property
     def n_supervised(self) -> int:
@@ -113,6 +115,12 @@ def tokenize_dialogue(tokenizer, messages: Sequence[dict[str, str]], max_len: in
                 if e2 > s2:
                     errors.append((s2, e2))
         cursor = end
+    return encode(tokenizer, rendered, learn, errors, row_id, max_len)
+
+
+def encode(tokenizer, rendered: str, learn: list[tuple[int, int]], errors: list[tuple[int, int]], row_id: str = "",
+           max_len: int | None = None) -> "TokenizedRow":
+    """Rendered text + learnable and error character ranges -> ids, labels and offsets."""
     # tokenise prompt pieces and assistant turns apart, as inference does (the prompt is encoded,
     # the reply generated): no token may straddle the start or end of an assistant turn
     cuts = sorted({0, len(rendered), *[x for r in learn for x in r]})
@@ -140,24 +148,99 @@ def tokenize_dialogue(tokenizer, messages: Sequence[dict[str, str]], max_len: in
 
 
 def truncate(row: TokenizedRow, max_len: int) -> TokenizedRow:
-    """Cut after the last complete assistant turn that fits; never inside an error span."""
+    """Cut after the last complete assistant turn that fits. When not even the first turn
+    fits, nothing is learned from the row (``too_long``): a cut inside a turn would teach the
+    model to stop mid-answer, without its question, calls or end token."""
     ends = []
     for s, e in row.learn_ranges:
         # index of the first token starting at or after the turn end
         k = next((i for i, (ts, te) in enumerate(row.offsets) if ts >= e), len(row.offsets))
         ends.append(k)
     fits = [k for k in ends if k <= max_len]
-    cut = max(fits) if fits else max_len
     if not fits:
-        for s, e in row.error_ranges:  # a hard cut must not split an error span
-            first = next((i for i, (ts, te) in enumerate(row.offsets) if te > s), cut)
-            last = next((i for i, (ts, te) in enumerate(row.offsets) if ts >= e), len(row.offsets))
-            if first < cut < last:
-                cut = first
+        return TokenizedRow(row.input_ids[:max_len], [IGNORE] * min(max_len, len(row.input_ids)),
+                            row.attention_mask[:max_len], id=row.id, truncated=True, too_long=True, text=row.text,
+                            offsets=row.offsets[:max_len], learn_ranges=row.learn_ranges, error_ranges=row.error_ranges,
+                            first_turn_tokens=min(ends) if ends else len(row.input_ids))
+    cut = max(fits)
     return TokenizedRow(row.input_ids[:cut], row.labels[:cut], row.attention_mask[:cut], id=row.id, truncated=True,
                         n_error_spans=sum(1 for s, e in row.error_ranges if cut >= len(row.offsets) or row.offsets[cut - 1][1] >= s),
                         text=row.text, offsets=row.offsets[:cut], learn_ranges=row.learn_ranges,
                         error_ranges=row.error_ranges)
+
+
+# ------------------------------------------------------------------------ native format
+
+
+def native_messages(d: Dialogue) -> tuple[list[dict[str, Any]], dict[int, list[tuple[int, int]]], set[int]]:
+    """Clean message dicts (markers out, calls numbered), character error spans per message,
+    and the assistant ``tool_calls`` turns that are errors as a whole (span ``0..0``)."""
+    from ..native import message_dicts
+
+    clean, spans, whole = [], {}, set()
+    for i, m in enumerate(d.messages):
+        text, sp = strip_markers(m.content)
+        if sp and m.role != "assistant":
+            raise MaskingError(f"message {i} ({m.role}) has error markers; only assistant turns may")
+        if sp:
+            spans[i] = sp
+        clean.append(m.model_copy(update={"content": text}))
+    for e in d.error_spans:
+        if e.start == e.end == 0 and d.messages[e.message].tool_calls:
+            whole.add(e.message)
+    return message_dicts(clean), spans, whole
+
+
+def render_native(tokenizer, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None,
+                  chat_template: str | None = None, generation_prompt: bool = False) -> str:
+    kw = {"chat_template": chat_template} if chat_template else {}
+    return tokenizer.apply_chat_template(messages, tools=tools or None, tokenize=False,
+                                         add_generation_prompt=generation_prompt, **kw)
+
+
+def tokenize_native(tokenizer, d: Dialogue, max_len: int | None = None, chat_template: str | None = None,
+                    tool_style: str = "json") -> TokenizedRow:
+    """A native dialogue rendered with ``tools=`` by the model's template (ours for ChatML
+    templates that drop tools). Each assistant turn is exactly what the template appends to
+    the generation prompt of the turns before it: the text a served model produces."""
+    from ..native import native_chat_template, openai_tools
+
+    msgs, spans, whole = native_messages(d)
+    tools = openai_tools(d.tools, tool_style) if d.tools else None
+    try:
+        tmpl = native_chat_template(tokenizer, chat_template)
+        rendered = render_native(tokenizer, msgs, tools, tmpl)
+    except MaskingError:
+        raise
+    except Exception as e:  # noqa: BLE001 - templates raise what they like (e.g. one call per turn only)
+        raise MaskingError(f"{d.id}: the chat template cannot render this dialogue: {e}") from None
+    learn: list[tuple[int, int]] = []
+    errors: list[tuple[int, int]] = []
+    for i, m in enumerate(msgs):
+        if m["role"] != "assistant":
+            continue
+        try:
+            prompt = render_native(tokenizer, msgs[:i], tools, tmpl, generation_prompt=True)
+            upto = render_native(tokenizer, msgs[: i + 1], tools, tmpl)
+        except Exception as e:  # noqa: BLE001
+            raise MaskingError(f"{d.id}: the chat template cannot render message {i}: {e}") from None
+        if not rendered.startswith(prompt) or not upto.startswith(prompt) or not rendered.startswith(upto.rstrip()):
+            raise MaskingError(f"{d.id}: message {i}: the template renders earlier turns differently once later "
+                               "ones follow; the prompt at inference would not match training")
+        start, end = len(prompt), len(upto.rstrip())
+        learn.append((start, end))
+        if i in whole:
+            errors.append((start, end))
+            continue
+        content = m.get("content") or ""
+        at = rendered.find(content, start, end) if content else -1
+        if content and at < 0:
+            raise MaskingError(f"{d.id}: message {i} (assistant) not found in its rendered turn; "
+                               "the chat template rewrites message text")
+        for s, e in spans.get(i, []):
+            if e > s:
+                errors.append((at + s, at + e))
+    return encode(tokenizer, rendered, learn, errors, d.id, max_len)
 
 
 def dialogue_messages(d: Dialogue | dict) -> list[dict[str, str]]:
@@ -171,6 +254,7 @@ class PrepStats:
     dialogues: int = 0
     rows: int = 0
     dropped_no_labels: int = 0
+    dropped_too_long: int = 0  # the prompt and first assistant turn exceed max_len (see the rejects)
     truncated: int = 0
     errors: int = 0
     tokens: int = 0
@@ -178,19 +262,45 @@ class PrepStats:
     error_spans: int = 0
 
 
+def tokenize_any(tokenizer, d: Dialogue | dict, max_len: int | None = None, chat_template: str | None = None,
+                 tool_style: str = "json") -> TokenizedRow:
+    """Either format: paper dialogues through ``tokenize_dialogue``, native ones through
+    ``tokenize_native``."""
+    if isinstance(d, dict) and d.get("format") == "native":
+        d = Dialogue.model_validate(d)
+    if isinstance(d, Dialogue) and d.format == "native":
+        return tokenize_native(tokenizer, d, max_len, chat_template, tool_style)
+    did = d.id if isinstance(d, Dialogue) else d.get("id", "")
+    return tokenize_dialogue(tokenizer, dialogue_messages(d), max_len, chat_template, did)
+
+
 def prepare_rows(tokenizer, dialogues: Sequence[Dialogue | dict], max_len: int | None, chat_template: str | None = None,
-                 stats: PrepStats | None = None, rejects=None) -> list[TokenizedRow]:
+                 stats: PrepStats | None = None, rejects=None, tool_style: str = "json",
+                 fmt: str | None = None) -> list[TokenizedRow]:
     st = stats or PrepStats()
     rows = []
     for d in dialogues:
         st.dialogues += 1
         did = d.id if isinstance(d, Dialogue) else d.get("id", str(st.dialogues))
+        dfmt = d.format if isinstance(d, Dialogue) else d.get("format", "paper")
+        if fmt is not None and dfmt != fmt:
+            st.errors += 1
+            if rejects is not None:
+                rejects.add("train", did, "format", f"dialogue is in the {dfmt} format, not {fmt}", stage="train")
+            continue
         try:
-            row = tokenize_dialogue(tokenizer, dialogue_messages(d), max_len, chat_template, did)
+            row = tokenize_any(tokenizer, d, max_len, chat_template, tool_style)
         except (MaskingError, ValueError) as e:
             st.errors += 1
             if rejects is not None:
                 rejects.add("train", did, "messages", f"masking: {e}", stage="train")
+            continue
+        if row.too_long:
+            st.dropped_too_long += 1
+            if rejects is not None:
+                rejects.add("train", did, "messages", f"dropped: the prompt and first assistant turn take "
+                            f"{row.first_turn_tokens} tokens, more than max_len {max_len}; keep it with a larger "
+                            "max_len (or tool_style=compact for native dialogues)", stage="train")
             continue
         if row.n_supervised == 0:
             st.dropped_no_labels += 1
