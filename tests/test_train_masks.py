@@ -102,6 +102,10 @@ def test_truncation_never_splits_a_turn_or_span(tok):
     for max_len in range(first_turn_end - 5, len(full.input_ids)):
         row = tokenize_dialogue(tok, msgs, max_len=max_len)
         assert len(row.input_ids) <= max_len
+        if max_len < first_turn_end:  # the first turn does not fit: nothing is learned, never half a turn
+            assert row.too_long and row.n_supervised == 0 and row.first_turn_tokens == first_turn_end
+            continue
+        assert not row.too_long
         assert row.labels == full.labels[: len(row.labels)] and row.input_ids == full.input_ids[: len(row.input_ids)]
         n = len(row.input_ids)
         for a, b in full.error_ranges:  # each error span is wholly in or wholly out

@@ -191,6 +191,12 @@ def split(records: list[Path] = typer.Argument(..., help="IC record files (ic_re
 # ------------------------------------------------------------------------- dialogues
 
 
+def _format(fmt: str) -> str:
+    if fmt not in ("paper", "native"):
+        _fail(f"--format {fmt!r}: paper or native")
+    return fmt
+
+
 def _maybe_model(spec: Optional[str]):
     if not spec:
         return None
@@ -207,7 +213,9 @@ def dialogues(records: Path = typer.Argument(..., help="IC records (ic_records.j
               out: Path = typer.Option(..., "--out", "-o", help="Output folder"),
               seed: int = typer.Option(0, help="Seed for tones and template choices"),
               model: Optional[str] = typer.Option(None, help="Model spec for steps and questions (default: templates)"),
-              tone: Optional[str] = typer.Option(None, help="Force one user tone: neutral, friendly, dismissive, irritated")) -> None:
+              tone: Optional[str] = typer.Option(None, help="Force one user tone: neutral, friendly, dismissive, irritated"),
+              fmt_: str = typer.Option("paper", "--format", help="Dialogue format: paper (bracket protocol) or native (tools= + tool_calls)"),
+              reasoning: bool = typer.Option(False, help="native: keep the decomposition/evaluation reasoning as text before each question")) -> None:
     """Assemble clean clarification dialogues in the protocol (+ a plain-text view)."""
     from .dialogues.stage import run_dialogues
 
@@ -216,7 +224,8 @@ def dialogues(records: Path = typer.Argument(..., help="IC records (ic_records.j
     m = _maybe_model(model)
     with _progress() as prog:
         task = prog.add_task("dialogues", total=None)
-        st = run_dialogues(records, out, seed, m, tone, progress=lambda n: prog.advance(task, n))
+        st = run_dialogues(records, out, seed, m, tone, progress=lambda n: prog.advance(task, n), fmt=_format(fmt_),
+                           reasoning=reasoning)
     t = Table(title="dialogues")
     for c in ("records in", "written", "invariant rejects", "skipped (QC)"):
         t.add_column(c, justify="right")
@@ -232,7 +241,8 @@ def augment(dialogue_dir: Path = typer.Argument(..., help="Folder written by `as
             share: float = typer.Option(0.3, min=0.0, max=1.0, help="Share of dialogues replaced by augmented ones (paper: 0.3)"),
             seed: int = typer.Option(0),
             model: Optional[str] = typer.Option(None, help="Model spec for semantic errors (default: template banks)"),
-            weights: Optional[str] = typer.Option(None, help="Error-type weights, e.g. redundant:2,incomplete:1")) -> None:
+            weights: Optional[str] = typer.Option(None, help="Error-type weights, e.g. redundant:2,incomplete:1"),
+            fmt_: Optional[str] = typer.Option(None, "--format", help="paper | native: the format the dialogues must be in (default: as written)")) -> None:
     """Inject the five error types with corrections (<SOE>…<EOE>) into a share of the dialogues."""
     from .augment.stage import run_augment
     from .schema import ErrorType
@@ -246,7 +256,8 @@ def augment(dialogue_dir: Path = typer.Argument(..., help="Folder written by `as
     m = _maybe_model(model)
     with _progress() as prog:
         task = prog.add_task("augmenting", total=None)
-        st = run_augment(dialogue_dir, out, share, seed, m, w, progress=lambda n: prog.advance(task, n))
+        st = run_augment(dialogue_dir, out, share, seed, m, w, progress=lambda n: prog.advance(task, n),
+                         fmt=_format(fmt_) if fmt_ else None)
     t = Table(title="augmented dialogues by error type (paper Table 2 style)")
     t.add_column("error type")
     t.add_column("count", justify="right")
@@ -259,7 +270,8 @@ def augment(dialogue_dir: Path = typer.Argument(..., help="Folder written by `as
 
 
 @app.command("check")
-def check(path: Path = typer.Argument(..., help="A dialogues JSONL file or a folder of them")) -> None:
+def check(path: Path = typer.Argument(..., help="A dialogues JSONL file or a folder of them"),
+          fmt_: Optional[str] = typer.Option(None, "--format", help="paper | native: also require this format")) -> None:
     """Check dialogue invariants: summary = ground truth, each removed parameter asked once, markers sane."""
     from .dialogues.check import check_dialogue
     from .io import read_jsonl
@@ -272,6 +284,8 @@ def check(path: Path = typer.Argument(..., help="A dialogues JSONL file or a fol
         for d in read_jsonl(f, Dialogue):
             total += 1
             v = check_dialogue(d)
+            if fmt_ and d.format != _format(fmt_):
+                v = [f"dialogue is in the {d.format} format, not {fmt_}"] + v
             if v:
                 bad += 1
                 if bad <= 20:
@@ -297,7 +311,10 @@ def eval_(data: Path = typer.Option(..., "--data", "-d", help="IC records to eva
           persona: Optional[str] = typer.Option(None, help="Fix one persona: cold, reluctant, irritable, enthusiastic, skeptic, jokester"),
           temperature: float = typer.Option(0.0, help="Sampling temperature of the model under test"),
           max_tokens: int = typer.Option(512, help="Most new tokens per model turn"),
-          no_cache: bool = typer.Option(False, "--no-cache", help="Bypass the reply cache")) -> None:
+          no_cache: bool = typer.Option(False, "--no-cache", help="Bypass the reply cache"),
+          fmt_: str = typer.Option("paper", "--format", help="paper: bracket protocol; native: tools= beside the messages, "
+                                                             "tool_calls read as the solution, text as a question"),
+          tool_style: str = typer.Option("json", help="native: json or compact tool schemas in tools=")) -> None:
     """Evaluate a model against a simulated user; writes transcripts, scores, tables and a plot.
 
     Model specs: embedded, hf:PATH_OR_ID[?adapter=DIR], openai:MODEL[@URL], vllm:/sglang:/ollama:/llamacpp:MODEL,
@@ -309,7 +326,8 @@ def eval_(data: Path = typer.Option(..., "--data", "-d", help="IC records to eva
     if not data.exists():
         _fail(f"no such file: {data}")
     cfg = EvalConfig(max_rounds=max_rounds, concurrency=concurrency, trials=trials, seed=seed, limit=limit,
-                     persona=persona, temperature=temperature, max_tokens=max_tokens)
+                     persona=persona, temperature=temperature, max_tokens=max_tokens, format=_format(fmt_),
+                     tool_style=tool_style)
     with _progress() as prog:
         task = prog.add_task("dialogues", total=None)
         try:
@@ -372,13 +390,14 @@ def report(runs: list[Path] = typer.Argument(None, help="Run folders from `askto
 @app.command("train")
 def train_cmd(config: Optional[Path] = typer.Argument(None, help="YAML config (see configs/)"),
               set_: list[str] = typer.Option([], "--set", help="Override a setting: KEY=VALUE (repeatable)"),
-              prepare_only: bool = typer.Option(False, help="Tokenise and report masks statistics, do not train")) -> None:
+              prepare_only: bool = typer.Option(False, help="Tokenise and report masks statistics, do not train"),
+              fmt_: Optional[str] = typer.Option(None, "--format", help="paper | native: train only dialogues in this format (config `format`)")) -> None:
     """Selective-masking SFT (LoRA or full). Multi-GPU: `accelerate launch -m asktoact.cli train CONFIG`."""
     from .train.config import load_config
     from .train.sft import prepare, train
 
     try:
-        cfg = load_config(config, set_)
+        cfg = load_config(config, set_ + ([f"format={_format(fmt_)}"] if fmt_ else []))
     except (ValueError, FileNotFoundError) as e:
         _fail(e)
     if not cfg.data:
@@ -389,11 +408,18 @@ def train_cmd(config: Optional[Path] = typer.Argument(None, help="YAML config (s
     if prepare_only:
         rows, st = prepare(cfg)
         console.print(st)
+        if st.dropped_too_long:
+            console.print(f"{st.dropped_too_long} dialogues would be dropped (first assistant turn beyond max_len "
+                          f"{cfg.max_len}): raise max_len, or --set tool_style=compact for native dialogues")
         return
     summ = train(cfg, on_log=lambda logs: err.print({k: round(v, 4) if isinstance(v, float) else v for k, v in logs.items()}))
     p = summ["prep"]
     console.print(f"rows {p['rows']} (dropped with nothing to learn: {p['dropped_no_labels']}, masking errors: {p['errors']}, "
                   f"truncated: {p['truncated']}); supervised tokens {p['supervised']}/{p['tokens']}")
+    if p.get("dropped_too_long"):
+        console.print(f"[yellow]{p['dropped_too_long']} dialogues dropped: their first assistant turn does not fit in "
+                      f"max_len {cfg.max_len}[/yellow] (see {cfg.output_dir}/rejects.jsonl); keep them with "
+                      "--set max_len=N (larger) or, for native dialogues, --set tool_style=compact")
     console.print(f"steps {summ['global_steps']}, loss {summ['train_loss']:.4f}, {summ['tokens_per_s']} tokens/s; "
                   f"saved to {cfg.output_dir}")
 
@@ -404,20 +430,27 @@ def masks(file: Path = typer.Argument(..., help="Dialogues JSONL"),
           index: int = typer.Option(0, help="Which dialogue (0-based)"),
           id_: Optional[str] = typer.Option(None, "--id", help="Pick the dialogue by id instead"),
           chat_template: Optional[Path] = typer.Option(None, help="A Jinja chat template file to use instead"),
-          max_len: Optional[int] = typer.Option(None, help="Truncate as training would")) -> None:
+          max_len: Optional[int] = typer.Option(None, help="Truncate as training would"),
+          fmt_: Optional[str] = typer.Option(None, "--format", help="paper | native: require this format (default: as written)"),
+          tool_style: str = typer.Option("json", help="native: json or compact tool schemas in tools=")) -> None:
     """Show a dialogue's tokens: [green]learned[/green], masked, and [red]error spans[/red] (masked)."""
     from .io import read_jsonl
     from .schema import Dialogue
     from .train.config import TrainConfig
     from .train.sft import load_tokenizer
-    from .train.tokenize import IGNORE, tokenize_dialogue, dialogue_messages
+    from .train.tokenize import IGNORE, MaskingError, tokenize_any
 
     ds = list(read_jsonl(file, Dialogue))
     d = next((x for x in ds if x.id == id_), None) if id_ else (ds[index] if 0 <= index < len(ds) else None)
     if d is None:
         _fail(f"no dialogue {'with id ' + id_ if id_ else 'at index ' + str(index)} in {file} ({len(ds)} dialogues)")
+    if fmt_ and d.format != _format(fmt_):
+        _fail(f"{file}: dialogue {d.id} is in the {d.format} format, not {fmt_}")
     tok = load_tokenizer(TrainConfig(model=model))
-    row = tokenize_dialogue(tok, dialogue_messages(d), max_len, chat_template.read_text() if chat_template else None, d.id)
+    try:
+        row = tokenize_any(tok, d, max_len, chat_template.read_text() if chat_template else None, tool_style)
+    except MaskingError as e:
+        _fail(f"{file}: dialogue {d.id}: {e}")
     from rich.text import Text
 
     out = Text()
@@ -429,7 +462,9 @@ def masks(file: Path = typer.Argument(..., help="Dialogues JSONL"),
     console.print(out)
     console.print(f"\n{d.id}: {len(row.input_ids)} tokens, {row.n_supervised} learned, "
                   f"{len(row.input_ids) - row.n_supervised} masked, {row.n_error_spans} error span(s)"
-                  + (" (truncated)" if row.truncated else ""))
+                  + (" (truncated)" if row.truncated else "")
+                  + (f" (dropped in training: the first assistant turn ends at token {row.first_turn_tokens})"
+                     if row.too_long else ""))
 
 
 @app.command("merge")
@@ -447,26 +482,32 @@ def export(file: Path = typer.Argument(..., help="Dialogues JSONL (e.g. train.js
            fmt: str = typer.Option(..., "--format", "-f", help="llamafactory | axolotl | hf"),
            out: Path = typer.Option(..., "--out", "-o"),
            model: Optional[str] = typer.Option(None, help="Also write tokenised rows with our labels for this model"),
-           max_len: int = typer.Option(2048), name: str = typer.Option("asktoact")) -> None:
-    """Export dialogues for LLaMA-Factory, Axolotl or plain HF datasets."""
+           max_len: int = typer.Option(2048), name: str = typer.Option("asktoact"),
+           dfmt: Optional[str] = typer.Option(None, "--dialogue-format", help="paper | native: require this dialogue format"),
+           tool_style: str = typer.Option("json", help="native: json or compact tool schemas")) -> None:
+    """Export dialogues for LLaMA-Factory, Axolotl or plain HF datasets (native dialogues: with tools and calls)."""
     from .io import read_jsonl
     from .schema import Dialogue
     from .train import export as ex
 
     ds = list(read_jsonl(file, Dialogue))
+    if dfmt:
+        wrong = [d.id for d in ds if d.format != _format(dfmt)]
+        if wrong:
+            _fail(f"{file}: {len(wrong)} dialogues are not in the {dfmt} format (first: {wrong[0]})")
     rows = None
     if model:
         from .train.config import TrainConfig
         from .train.sft import load_tokenizer
         from .train.tokenize import prepare_rows
 
-        rows = prepare_rows(load_tokenizer(TrainConfig(model=model)), ds, max_len)
+        rows = prepare_rows(load_tokenizer(TrainConfig(model=model)), ds, max_len, tool_style=tool_style)
     if fmt == "llamafactory":
         path = ex.export_llamafactory(ds, out, name, rows)
     elif fmt == "axolotl":
         path = ex.export_axolotl(ds, out, name)
     elif fmt == "hf":
-        path = ex.export_hf(ds, out, rows)
+        path = ex.export_hf(ds, out, rows, source=str(file))
     else:
         _fail(f"unknown format {fmt!r}: llamafactory, axolotl or hf")
     console.print(f"{len(ds)} dialogues -> {path}")

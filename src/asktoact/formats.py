@@ -41,3 +41,11 @@ def parse(fmt: str, text: str, tool_calls: Sequence[ToolCall] | None = None) -> 
     if fmt == "native":
         return native.parse_reply(text, tool_calls)
     return protocol.parse_turn(text)
+
+
+def calls_text(text: str, calls: Sequence[ToolCall]) -> str:
+    """A tool_calls reply as one readable string for transcripts: its text, then the calls."""
+    import json
+
+    body = json.dumps([{"name": c.name, "arguments": c.arguments} for c in calls], ensure_ascii=False)
+    return f"{text}\n[tool_calls] {body}".strip() if text else f"[tool_calls] {body}"

@@ -15,7 +15,7 @@ from ..models import ChatModel, ChatResult, GenParams, load_model
 from ..models.base import Messages
 from ..protocol import PARAMETER_EVALUATION, QUESTION, SUMMARY, TASK_DECOMPOSITION, format_solution
 from ..dialogues.content import distinct_noun
-from ..schema import ICRecord
+from ..schema import ICRecord, ToolCall
 
 
 class ScriptedAgent:
@@ -37,7 +37,13 @@ class ScriptedAgent:
     def solution(self) -> list:
         return self.rec.calls
 
-    async def achat(self, messages: Messages, params: GenParams | None = None, use_cache: bool = True) -> ChatResult:
+    async def achat(self, messages: Messages, params: GenParams | None = None, use_cache: bool = True,
+                    tools: list | None = None) -> ChatResult:
+        if tools is not None:  # native format: a plain question, or the calls as tool_calls
+            if self.asked < len(self.plan):
+                self.asked += 1
+                return ChatResult(text=self.plan[self.asked - 1])
+            return ChatResult(text="", tool_calls=[c if isinstance(c, ToolCall) else ToolCall(**c) for c in self.solution()])
         head = f"{TASK_DECOMPOSITION} {len(self.rec.calls)} steps. {PARAMETER_EVALUATION} checked. " if self.asked == 0 else ""
         if self.asked < len(self.plan):
             q = self.plan[self.asked]

@@ -17,6 +17,7 @@ from typing import Any, Callable, Sequence
 
 from ..io import dump_line, read_jsonl
 from ..models import GenParams
+from .. import formats
 from ..protocol import SYSTEM_PROMPT, parse_turn, task_message
 from ..schema import ICRecord, TerminationReason, Transcript, Turn, TurnKind
 from .agents import AgentFactory
@@ -35,6 +36,8 @@ class EvalConfig:
     temperature: float = 0.0
     max_tokens: int = 512
     system_prompt: str = SYSTEM_PROMPT
+    format: str = "paper"  # paper: bracket protocol; native: tools= beside the messages, tool_calls as the solution
+    tool_style: str = "json"  # native: full or compact schemas in tools=
 
 
 def trial_seed(seed: int, record_id: str, trial: int) -> int:
@@ -46,21 +49,28 @@ async def run_dialogue(rec: ICRecord, agent: Any, sim: Simulator, cfg: EvalConfi
     rng = random.Random(seed)
     persona = draw_persona(rng, cfg.persona)
     state = SimState(rec, persona, random.Random(rng.random()))
-    messages = [{"role": "system", "content": cfg.system_prompt},
-                {"role": "user", "content": task_message(rec.unspecified_query, rec.tools)}]
+    tools = None
+    if cfg.format == "paper":
+        messages = [{"role": "system", "content": cfg.system_prompt},
+                    {"role": "user", "content": task_message(rec.unspecified_query, rec.tools)}]
+    else:  # the native twin (formats.py): the conversation so far, the query, and tools= beside them
+        messages, tools = formats.opening(cfg.format, rec.unspecified_query, rec.tools, rec.context, cfg.tool_style,
+                                          None if cfg.system_prompt == SYSTEM_PROMPT else cfg.system_prompt)
+    n_open = len(messages)
     params = GenParams(temperature=cfg.temperature, max_tokens=cfg.max_tokens, seed=seed)
     turns: list[Turn] = []
     termination, solution, error = TerminationReason.max_rounds, None, None
     t0 = time.perf_counter()
     for _ in range(cfg.max_rounds + 1):
         try:
-            res = await agent.achat(messages, params)
+            res = await (agent.achat(messages, params) if tools is None else agent.achat(messages, params, tools=tools))
         except Exception as e:  # noqa: BLE001 - any failure of the model (ModelError included) ends this dialogue only
             termination, error = TerminationReason.model_error, f"{type(e).__name__}: {str(e)[:300]}"
             break
-        parsed = parse_turn(res.text)
+        parsed = parse_turn(res.text) if tools is None else formats.parse(cfg.format, res.text, res.tool_calls)
         if parsed.kind == TurnKind.solution:
-            turns.append(Turn(assistant=res.text, kind=TurnKind.solution))
+            turns.append(Turn(assistant=res.text if not res.tool_calls else formats.calls_text(res.text, res.tool_calls),
+                              kind=TurnKind.solution))
             termination, solution = TerminationReason.solution, parsed.solution
             break
         if parsed.kind == TurnKind.invalid:
@@ -72,7 +82,7 @@ async def run_dialogue(rec: ICRecord, agent: Any, sim: Simulator, cfg: EvalConfi
             break
         messages.append({"role": "assistant", "content": res.text})
         try:
-            sr = await sim.reply(state, parsed.question, messages[2:])
+            sr = await sim.reply(state, parsed.question, messages[n_open:])
         except Exception as e:  # noqa: BLE001
             turns.append(Turn(assistant=res.text, kind=TurnKind.question, question=parsed.question))
             termination, error = TerminationReason.simulator_error, f"{type(e).__name__}: {str(e)[:300]}"

@@ -39,6 +39,23 @@ class ChatResult:
     latency_s: float = 0.0
     cached: bool = False
     finish_reason: str | None = None
+    tool_calls: list[Any] | None = None  # native format: the reply's calls (schema.ToolCall), when it made any
+
+
+_MESSAGE_KEYS = ("role", "content", "tool_calls", "tool_call_id", "name")
+
+
+def plain_messages(messages: Messages) -> list[dict[str, Any]]:
+    """Messages as the cache and the models take them: role and content, plus the native
+    format's ``tool_calls`` / ``tool_call_id`` / ``name`` where a message has them."""
+    out = []
+    for m in messages:
+        d = {"role": m["role"], "content": m.get("content") or ""}
+        for k in _MESSAGE_KEYS[2:]:
+            if m.get(k) is not None:
+                d[k] = m[k]
+        out.append(d)
+    return out
 
 
 @dataclass
@@ -91,26 +108,31 @@ class ChatModel(ABC):
     @abstractmethod
     async def _achat(self, messages: Messages, params: GenParams) -> ChatResult: ...
 
-    async def achat(self, messages: Messages, params: GenParams | None = None, use_cache: bool = True) -> ChatResult:
+    async def achat(self, messages: Messages, params: GenParams | None = None, use_cache: bool = True,
+                    tools: Sequence[dict[str, Any]] | None = None) -> ChatResult:
+        """``tools`` (OpenAI ``tools=`` entries) turns on the native format: the model sees the
+        tools beside the messages and may answer with ``tool_calls``."""
         params = params or GenParams()
-        msgs = [{"role": m["role"], "content": m["content"]} for m in messages]
+        msgs = plain_messages(messages)
+        tools = list(tools) if tools is not None else None
         if self.cache is not None and use_cache:
-            hit = self.cache.get(self.cache_id, msgs, params)
+            hit = self.cache.get(self.cache_id, msgs, params, tools)
             if hit is not None:
                 res = ChatResult(text=hit["text"], prompt_tokens=hit.get("prompt_tokens", 0),
-                                 completion_tokens=hit.get("completion_tokens", 0), cached=True)
+                                 completion_tokens=hit.get("completion_tokens", 0), cached=True,
+                                 tool_calls=hit.get("tool_calls"))
                 self.usage.add(res)
                 return res
         t0 = time.perf_counter()
         try:
-            res = await self._achat(msgs, params)
+            res = await (self._achat(msgs, params, tools=tools) if tools is not None else self._achat(msgs, params))
         except Exception:
             self.usage.errors += 1
             raise
         res.latency_s = res.latency_s or (time.perf_counter() - t0)
         res.text = apply_stop(res.text, params.stop)
         if self.cache is not None:
-            self.cache.put(self.cache_id, msgs, params, res)
+            self.cache.put(self.cache_id, msgs, params, res, tools)
         self.usage.add(res)
         return res
 

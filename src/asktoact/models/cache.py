@@ -17,9 +17,12 @@ from typing import Any
 from .base import ChatResult, GenParams
 
 
-def cache_key(model: str, messages: list[dict[str, str]], params: GenParams) -> str:
-    blob = json.dumps({"model": model, "messages": messages, "params": params.model_dump(mode="json")},
-                      sort_keys=True, ensure_ascii=False)
+def cache_key(model: str, messages: list[dict[str, Any]], params: GenParams, tools: list[dict] | None = None) -> str:
+    """Tools (native format) are part of the key; paper-format keys are as they always were."""
+    req: dict[str, Any] = {"model": model, "messages": messages, "params": params.model_dump(mode="json")}
+    if tools is not None:
+        req["tools"] = tools
+    blob = json.dumps(req, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
@@ -33,22 +36,36 @@ class ReplyCache:
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS replies (key TEXT PRIMARY KEY, model TEXT, request TEXT, text TEXT,"
             " prompt_tokens INTEGER, completion_tokens INTEGER, created REAL)")
+        cols = {r[1] for r in self._db.execute("PRAGMA table_info(replies)")}
+        if "tool_calls" not in cols:  # caches written before the native format
+            self._db.execute("ALTER TABLE replies ADD COLUMN tool_calls TEXT")
         self._db.commit()
 
-    def get(self, model: str, messages: list[dict[str, str]], params: GenParams) -> dict[str, Any] | None:
-        k = cache_key(model, messages, params)
+    def get(self, model: str, messages: list[dict[str, Any]], params: GenParams,
+            tools: list[dict] | None = None) -> dict[str, Any] | None:
+        k = cache_key(model, messages, params, tools)
         with self._lock:
-            row = self._db.execute("SELECT text, prompt_tokens, completion_tokens FROM replies WHERE key=?", (k,)).fetchone()
+            row = self._db.execute("SELECT text, prompt_tokens, completion_tokens, tool_calls FROM replies WHERE key=?",
+                                   (k,)).fetchone()
         if row is None:
             return None
-        return {"text": row[0], "prompt_tokens": row[1], "completion_tokens": row[2]}
+        calls = None
+        if row[3]:
+            from ..schema import ToolCall
 
-    def put(self, model: str, messages: list[dict[str, str]], params: GenParams, res: ChatResult) -> None:
-        k = cache_key(model, messages, params)
-        req = json.dumps({"messages": messages, "params": params.model_dump(mode="json")}, ensure_ascii=False)
+            calls = [ToolCall.model_validate(c) for c in json.loads(row[3])]
+        return {"text": row[0], "prompt_tokens": row[1], "completion_tokens": row[2], "tool_calls": calls}
+
+    def put(self, model: str, messages: list[dict[str, Any]], params: GenParams, res: ChatResult,
+            tools: list[dict] | None = None) -> None:
+        k = cache_key(model, messages, params, tools)
+        req = json.dumps({"messages": messages, "params": params.model_dump(mode="json"),
+                          **({"tools": tools} if tools is not None else {})}, ensure_ascii=False)
+        calls = json.dumps([c.model_dump(mode="json") for c in res.tool_calls]) if res.tool_calls else None
         with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO replies VALUES (?,?,?,?,?,?,?)",
-                             (k, model, req, res.text, res.prompt_tokens, res.completion_tokens, time.time()))
+            self._db.execute("INSERT OR REPLACE INTO replies (key, model, request, text, prompt_tokens, completion_tokens,"
+                             " created, tool_calls) VALUES (?,?,?,?,?,?,?,?)",
+                             (k, model, req, res.text, res.prompt_tokens, res.completion_tokens, time.time(), calls))
             self._db.commit()
 
     def __len__(self) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import time
@@ -42,9 +43,11 @@ class EndpointModel(ChatModel):
             self._clients = {id(loop): c}  # clients of finished loops are dropped
         return c
 
-    async def _achat(self, messages: Messages, params: GenParams) -> ChatResult:
-        kwargs = dict(model=self.model, messages=list(messages), temperature=params.temperature,
+    async def _achat(self, messages: Messages, params: GenParams, tools: list[dict] | None = None) -> ChatResult:
+        kwargs = dict(model=self.model, messages=api_messages(messages), temperature=params.temperature,
                       top_p=params.top_p, max_tokens=params.max_tokens)
+        if tools is not None:
+            kwargs["tools"] = tools
         if params.seed is not None:
             kwargs["seed"] = params.seed
         if params.stop:
@@ -58,10 +61,12 @@ class EndpointModel(ChatModel):
                     raise ModelError("the endpoint returned no choices")
                 ch = resp.choices[0]
                 text = ch.message.content or ""
+                calls, text = reply_calls(getattr(ch.message, "tool_calls", None), text)
                 u = resp.usage
                 return ChatResult(text=text, prompt_tokens=getattr(u, "prompt_tokens", 0) or 0,
                                   completion_tokens=getattr(u, "completion_tokens", 0) or 0,
-                                  latency_s=time.perf_counter() - t0, finish_reason=ch.finish_reason)
+                                  latency_s=time.perf_counter() - t0, finish_reason=ch.finish_reason,
+                                  tool_calls=calls)
             except self._openai.APIStatusError as e:
                 err = e
                 if e.status_code not in RETRY_STATUS:
@@ -82,6 +87,44 @@ class EndpointModel(ChatModel):
 
     def close(self) -> None:
         self._clients = {}
+
+
+def api_messages(messages: Messages) -> list[dict]:
+    """The OpenAI wire form: a call's ``arguments`` is a JSON string, not an object."""
+    out = []
+    for m in messages:
+        m = dict(m)
+        if m.get("tool_calls"):
+            m["tool_calls"] = [{**c, "function": {**c["function"], "arguments": c["function"]["arguments"]
+                                                  if isinstance(c["function"]["arguments"], str)
+                                                  else json.dumps(c["function"]["arguments"], ensure_ascii=False)}}
+                               for c in m["tool_calls"]]
+        out.append(m)
+    return out
+
+
+def reply_calls(raw_calls, text: str):
+    """``message.tool_calls`` of a reply -> ToolCalls. A call whose arguments are not a JSON
+    object is the model's mistake, not the server's: it is handed on as a ``<tool_call>``
+    block in the text, which the native parser reports as an invalid turn."""
+    from ..schema import ToolCall
+
+    if not raw_calls:
+        return None, text
+    calls, bad = [], []
+    for c in raw_calls:
+        fn = getattr(c, "function", None)
+        name, args = getattr(fn, "name", None), getattr(fn, "arguments", None)
+        try:
+            parsed = json.loads(args) if isinstance(args, str) and args.strip() else (args or {})
+            if not isinstance(parsed, dict) or not name:
+                raise ValueError
+            calls.append(ToolCall(name=name, arguments=parsed))
+        except (ValueError, TypeError):
+            bad.append(f"<tool_call>\n{{\"name\": {json.dumps(name)}, \"arguments\": {args}\n</tool_call>")
+    if bad:
+        return None, (text + "\n" if text else "") + "\n".join(bad)
+    return calls, text
 
 
 def _short(e: object) -> str:

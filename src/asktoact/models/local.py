@@ -16,10 +16,20 @@ class _Req:
     params: GenParams
     fut: asyncio.Future
     loop: asyncio.AbstractEventLoop
+    tools: list[dict] | None = None
+
+
+def batch_key(p: GenParams) -> GenParams:
+    """Requests that may share one ``generate``: greedy decoding ignores the seed, so the
+    per-dialogue seeds of an evaluation no longer split every batch into single rows."""
+    return p.model_copy(update={"seed": None}) if p.temperature <= 0 else p
 
 
 class LocalModel(ChatModel):
-    """Requests that arrive together with the same parameters are generated as one batch."""
+    """Requests that arrive together with the same parameters are generated as one batch
+    (greedy requests regardless of their seeds). With ``tools`` the prompt is rendered by the
+    model's own tool template (ours for ChatML templates without one), and calls written in
+    the reply are read back as ``tool_calls``."""
 
     def __init__(self, path: str, adapter: str | None = None, dtype: str = "auto", device: str | None = None,
                  batch_size: int = 8, spec: str | None = None, model=None, tokenizer=None):
@@ -33,7 +43,11 @@ class LocalModel(ChatModel):
         self.concurrency = batch_size * 2
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         if tokenizer is None:
-            tokenizer = AutoTokenizer.from_pretrained(path)
+            from pathlib import Path
+
+            # a trained adapter carries the tokenizer (and chat template) it was trained with
+            src = adapter if adapter and (Path(adapter) / "tokenizer_config.json").exists() else path
+            tokenizer = AutoTokenizer.from_pretrained(src)
         if model is None:
             td = {"auto": (torch.bfloat16 if self.device == "cuda" else torch.float32), "float32": torch.float32,
                   "bfloat16": torch.bfloat16, "float16": torch.float16}[dtype]
@@ -51,14 +65,23 @@ class LocalModel(ChatModel):
         self._queue: list[_Req] = []
         self._lock = threading.Lock()
         self._gen_lock = threading.Lock()
+        self._tool_template: str | None | bool = False  # not looked up yet
+        self.batches: list[int] = []  # rows per generate call (for inspection and the benches)
 
-    def render(self, messages: Messages) -> str:
-        return self.tok.apply_chat_template(list(messages), tokenize=False, add_generation_prompt=True)
+    def render(self, messages: Messages, tools: list[dict] | None = None) -> str:
+        if tools is None:
+            return self.tok.apply_chat_template(list(messages), tokenize=False, add_generation_prompt=True)
+        if self._tool_template is False:
+            from ..native import native_chat_template
 
-    async def _achat(self, messages: Messages, params: GenParams) -> ChatResult:
+            self._tool_template = native_chat_template(self.tok)
+        kw = {"chat_template": self._tool_template} if self._tool_template else {}
+        return self.tok.apply_chat_template(list(messages), tools=tools, tokenize=False, add_generation_prompt=True, **kw)
+
+    async def _achat(self, messages: Messages, params: GenParams, tools: list[dict] | None = None) -> ChatResult:
         loop = asyncio.get_running_loop()
         fut = loop.create_future()
-        own = _Req(list(messages), params, fut, loop)
+        own = _Req(list(messages), params, fut, loop, tools)
         with self._lock:
             self._queue.append(own)
         await asyncio.sleep(0.005)  # let concurrent requests join the batch
@@ -72,7 +95,8 @@ class LocalModel(ChatModel):
         with self._lock:
             if own not in self._queue:
                 return []
-            others = [r for r in self._queue if r is not own and r.params == own.params][: self.batch_size - 1]
+            key = batch_key(own.params)
+            others = [r for r in self._queue if r is not own and batch_key(r.params) == key][: self.batch_size - 1]
             batch = [own] + others
             for r in batch:
                 self._queue.remove(r)
@@ -83,7 +107,7 @@ class LocalModel(ChatModel):
 
         p = batch[0].params
         try:
-            prompts = [self.render(r.messages) for r in batch]
+            prompts = [self.render(r.messages, r.tools) for r in batch]
             enc = self.tok(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(self.device)
             kw = dict(max_new_tokens=p.max_tokens, pad_token_id=self.tok.pad_token_id)
             if p.temperature > 0:
@@ -94,21 +118,51 @@ class LocalModel(ChatModel):
                 kw.update(stop_strings=list(p.stop), tokenizer=self.tok)
             t0 = time.perf_counter()
             with self._gen_lock, torch.no_grad():
-                if p.seed is not None:
+                if p.seed is not None and p.temperature > 0:
                     torch.manual_seed(p.seed)
                 out = self.model.generate(**enc, **kw)
             dt = time.perf_counter() - t0
+            self.batches.append(len(batch))
             n_in = enc["input_ids"].shape[1]
             for i, r in enumerate(batch):
                 gen = out[i, n_in:]
                 n_gen = int((gen != self.tok.pad_token_id).sum())
-                text = self.tok.decode(gen, skip_special_tokens=True)
+                text = self.tok.decode(gen, skip_special_tokens=r.tools is None)
+                if r.tools is not None:  # keep the markers a template writes calls with ([TOOL_CALLS], <|python_tag|>)
+                    text = _strip_specials(text, self.tok)
+                calls = None
+                if r.tools is not None:
+                    calls, text = _calls_in(text)
                 res = ChatResult(text=text, prompt_tokens=int(enc["attention_mask"][i].sum()), completion_tokens=n_gen,
-                                 latency_s=dt)
+                                 latency_s=dt, tool_calls=calls)
                 r.loop.call_soon_threadsafe(_set, r.fut, res, None)
         except Exception as e:  # deliver the failure to every waiter
             for r in batch:
                 r.loop.call_soon_threadsafe(_set, r.fut, None, e)
+
+
+_CALL_MARKERS = ("[TOOL_CALLS]", "<|python_tag|>", "<tool_call>", "</tool_call>")
+
+
+def _strip_specials(text: str, tok) -> str:
+    for sp in sorted(set(getattr(tok, "all_special_tokens", []) or []), key=len, reverse=True):
+        if sp and sp not in _CALL_MARKERS:
+            text = text.replace(sp, "")
+    return text
+
+
+def _calls_in(text: str):
+    """Calls the model wrote in its template's syntax -> (calls, text before them); a reply
+    whose calls cannot be read stays text, for the parser to report as invalid."""
+    from ..native import parse_tool_call_text
+
+    try:
+        found = parse_tool_call_text(text)
+    except ValueError:
+        return None, text
+    if found is None or not found[1]:
+        return None, text
+    return found[1], found[0]
 
 
 def _set(fut: asyncio.Future, res, exc) -> None:

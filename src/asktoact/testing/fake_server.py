@@ -14,11 +14,25 @@ from collections import defaultdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
 
-Reply = Callable[[list[dict], dict], str]
+Reply = Callable[[list[dict], dict], "str | dict"]  # text, or {"content": ..., "tool_calls": [{name, arguments}]}
 
 
 def echo_reply(messages: list[dict], body: dict) -> str:
     return f"echo: {messages[-1]['content']}"
+
+
+def wire_message(out: "str | dict") -> tuple[dict, str]:
+    """A reply function's result as the API's assistant message: calls get ids, and their
+    arguments travel as a JSON string, as OpenAI and vLLM send them."""
+    if isinstance(out, str):
+        return {"role": "assistant", "content": out}, "stop"
+    calls = out.get("tool_calls") or []
+    msg: dict = {"role": "assistant", "content": out.get("content")}
+    if calls:
+        msg["tool_calls"] = [{"id": f"call_{i}", "type": "function",
+                              "function": {"name": c["name"], "arguments": c["arguments"] if isinstance(c["arguments"], str)
+                                           else json.dumps(c["arguments"])}} for i, c in enumerate(calls)]
+    return msg, "tool_calls" if calls else "stop"
 
 
 class FakeOpenAI:
@@ -91,13 +105,14 @@ class FakeOpenAI:
                     return self._send(200, b"{not json")
                 if outer.latency:
                     time.sleep(outer.latency)
-                text = outer.reply(msgs, body)
+                out = outer.reply(msgs, body)
                 with outer._lock:
                     outer.completed.append(last)
+                message, finish = wire_message(out)
+                text = message.get("content") or ""
                 resp = {"id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()),
                         "model": body.get("model", "fake"),
-                        "choices": [{"index": 0, "finish_reason": "stop",
-                                     "message": {"role": "assistant", "content": text}}],
+                        "choices": [{"index": 0, "finish_reason": finish, "message": message}],
                         "usage": {"prompt_tokens": sum(len(str(m.get("content", "")).split()) for m in msgs),
                                   "completion_tokens": len(text.split()), "total_tokens": 0}}
                 self._send(200, json.dumps(resp).encode())

@@ -42,8 +42,16 @@ class TrainConfig(BaseModel):
     deepspeed: str | None = None  # e.g. configs/deepspeed_zero3.json (with `accelerate launch`)
     limit: int | None = None  # train on the first N dialogues only
     dataloader_workers: int = 0
+    format: Literal["paper", "native"] | None = None  # None: each dialogue as written; set: others are rejected
+    tool_style: Literal["json", "compact"] = "json"  # native dialogues: full schemas or compact ones in tools=
+    eval_share: float = Field(0.0, ge=0.0, lt=1.0)  # seeded eval split by record (0: none)
+    eval_data: list[str] = Field(default_factory=list)  # dialogue JSONL files evaluated beside the split
+    eval_steps: int | None = None  # default: logging_steps
+    report_to: str | list[str] = "none"  # tensorboard, wandb, trackio, ... (TRL/transformers integrations)
+    resume: bool | str = "auto"  # auto: from the last checkpoint in output_dir; false: start over; or a checkpoint path
+    sft: dict[str, Any] = Field(default_factory=dict)  # any other SFTConfig setting, passed through as is
 
-    @field_validator("data", mode="before")
+    @field_validator("data", "eval_data", mode="before")
     @classmethod
     def _listify(cls, v: Any) -> Any:
         return [v] if isinstance(v, str) else v

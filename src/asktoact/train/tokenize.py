@@ -40,6 +40,7 @@ class TokenizedRow:
     error_ranges: list[tuple[int, int]] = field(default_factory=list)
     too_long: bool = False  # not even the first assistant turn fits in max_len: nothing to learn
     first_turn_tokens: int = 0  # (too_long rows) tokens up to the end of the first assistant turn
+    native: bool = False  # rendered from a native dialogue (tools=, tool_calls)
 
     @property
     def n_supervised(self) -> int:
@@ -240,7 +241,9 @@ def tokenize_native(tokenizer, d: Dialogue, max_len: int | None = None, chat_tem
         for s, e in spans.get(i, []):
             if e > s:
                 errors.append((at + s, at + e))
-    return encode(tokenizer, rendered, learn, errors, d.id, max_len)
+    row = encode(tokenizer, rendered, learn, errors, d.id, max_len)
+    row.native = True
+    return row
 
 
 def dialogue_messages(d: Dialogue | dict) -> list[dict[str, str]]:

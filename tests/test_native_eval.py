@@ -1,0 +1,93 @@
+"""Native evaluation: tools= to the endpoint, tool_calls back, the same scores as the paper format."""
+
+import json
+
+import pytest
+
+from asktoact.curate.stage import BuildConfig, run_build
+from asktoact.evaluate.agents import SCRIPTED
+from asktoact.evaluate.runner import EvalConfig, load_records
+from asktoact.evaluate.stage import run_eval
+from asktoact.testing.fake_server import FakeOpenAI
+
+SCORE_KEYS = ("mean", "terminations", "error_rates", "n_queries")
+
+
+@pytest.fixture(scope="module")
+def records(tmp_path_factory):
+    from conftest import need_shared
+
+    out = tmp_path_factory.mktemp("ic")
+    run_build(BuildConfig(source="bfcl", path=str(need_shared("bfcl", "BFCL_v4_parallel_multiple.json")), out=str(out),
+                          seed=0, similarity=False, limit=40))
+    return out / "ic_records.jsonl"
+
+
+def scripted_server_reply(records_path, name):
+    """The scripted agent ``name`` behind an OpenAI-compatible server, speaking native: it
+    finds its record by the query, asks in plain text, and answers with tool_calls."""
+    by_query = {r.unspecified_query: r for r in load_records(records_path)}
+    seen_tools: list[list[str]] = []
+
+    def reply(messages, body):
+        assert body.get("tools"), "native eval must send tools="
+        seen_tools.append([t["function"]["name"] for t in body["tools"]])
+        rec = by_query[next(m["content"] for m in messages if m["role"] == "user")]
+        agent = SCRIPTED[name](rec)
+        agent.asked = sum(1 for m in messages if m["role"] == "assistant")
+        if agent.asked < len(agent.plan):
+            return agent.plan[agent.asked]
+        calls = [c if isinstance(c, dict) else {"name": c.name, "arguments": c.arguments} for c in agent.solution()]
+        return {"content": None, "tool_calls": [{"name": c["name"], "arguments": c["arguments"]} for c in calls]}
+
+    return reply, seen_tools
+
+
+@pytest.mark.parametrize("name", ["perfect", "guess", "repeat"])
+def test_native_over_http_scores_like_paper(records, tmp_path, name):
+    cfg = dict(concurrency=8, max_rounds=40)
+    paper = run_eval(records, f"script:{name}", "oracle", tmp_path / "paper", EvalConfig(**cfg), cache=False)
+    native_local = run_eval(records, f"script:{name}", "oracle", tmp_path / "native_local",
+                            EvalConfig(**cfg, format="native"), cache=False)
+    reply, seen = scripted_server_reply(records, name)
+    with FakeOpenAI(reply) as srv:
+        native = run_eval(records, f"openai:fake@{srv.url}", "oracle", tmp_path / "native",
+                          EvalConfig(**cfg, format="native"), cache=False)
+        assert all("tools" in b and b["messages"][0]["role"] == "system" for b in srv.requests)
+        # the request carries no bracket protocol: questions were plain text, tools beside the messages
+        assert not any("[QUESTION]" in json.dumps(b["messages"]) for b in srv.requests)
+    assert seen and all(seen)
+    for k in SCORE_KEYS:
+        assert native[k] == paper[k] == native_local[k], k
+    assert native["terminations"].get("solution", 0) == paper["n_queries"]
+
+
+def test_cache_key_holds_tools_and_replies_keep_their_calls(records, tmp_path):
+    from asktoact.models import GenParams
+    from asktoact.models.cache import ReplyCache, cache_key
+    from asktoact.models.spec import load_model
+
+    msgs = [{"role": "user", "content": "hi"}]
+    p = GenParams()
+    assert cache_key("m", msgs, p) != cache_key("m", msgs, p, [{"type": "function", "function": {"name": "a"}}])
+    calls = {"content": "", "tool_calls": [{"name": "weather", "arguments": {"city": "Oslo"}}]}
+    with FakeOpenAI(lambda m, b: calls if b.get("tools") else "plain") as srv:
+        model = load_model(f"openai:fake@{srv.url}", cache=tmp_path / "c.sqlite")
+        tools = [{"type": "function", "function": {"name": "weather", "parameters": {"type": "object", "properties": {}}}}]
+        from asktoact.models.base import run_sync
+
+        r1 = run_sync(model.achat(msgs, p, tools=tools))
+        r2 = run_sync(model.achat(msgs, p, tools=tools))
+        r3 = run_sync(model.achat(msgs, p))
+        assert len(srv.requests) == 2  # the second native request came from the cache
+    assert r1.tool_calls[0].arguments == {"city": "Oslo"} and r2.cached and r2.tool_calls == r1.tool_calls
+    assert r3.text == "plain" and r3.tool_calls is None
+    assert isinstance(ReplyCache(tmp_path / "c.sqlite").get(model.cache_id, msgs, p, tools)["tool_calls"], list)
+
+
+def test_unreadable_call_arguments_are_an_invalid_turn(records, tmp_path):
+    bad = {"content": "", "tool_calls": [{"name": "x", "arguments": "{not json"}]}
+    with FakeOpenAI(lambda m, b: bad) as srv:
+        s = run_eval(records, f"openai:fake@{srv.url}", "oracle", tmp_path / "bad",
+                     EvalConfig(format="native", limit=3), cache=False)
+    assert s["terminations"] == {"invalid_output": 3}
