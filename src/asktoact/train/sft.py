@@ -180,6 +180,12 @@ def _precision(cfg: TrainConfig) -> dict[str, bool]:
     return {"bf16": gpu_bf16, "fp16": False}  # CPUs here lack fast bf16: fp32 (SFTConfig's own default is bf16)
 
 
+def _has_cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
 def build_model(cfg: TrainConfig, model=None):
     import torch
     from transformers import AutoModelForCausalLM
@@ -218,7 +224,7 @@ def sft_config(cfg: TrainConfig, world_size: int = 1, has_eval: bool = False):
         seed=cfg.seed, data_seed=cfg.seed, report_to=[r for r in report if r and r != "none"] or "none",
         remove_unused_columns=False, dataloader_num_workers=cfg.dataloader_workers, deepspeed=cfg.deepspeed,
         dataset_kwargs={"skip_prepare_dataset": True}, max_length=cfg.max_len, packing=False,
-        gradient_checkpointing=cfg.gradient_checkpointing, **_precision(cfg))
+        gradient_checkpointing=cfg.gradient_checkpointing, dataloader_pin_memory=_has_cuda(), **_precision(cfg))
     if has_eval:
         kw.update(eval_strategy="steps", eval_steps=cfg.eval_steps or cfg.logging_steps)
     if cfg.group_by_length:
@@ -336,6 +342,7 @@ def train(cfg: TrainConfig, model=None, tokenizer=None, on_log: Callable[[dict],
                                warmup_steps_for=lambda total: int(math.ceil(cfg.warmup_ratio * total)),
                                schedule=cfg.lr_scheduler)
     t0 = time.perf_counter()
+    prev_term = _term_as_interrupt()
     try:
         result = trainer.train(resume_from_checkpoint=str(ckpt) if ckpt else None)
     except KeyboardInterrupt:
@@ -344,6 +351,8 @@ def train(cfg: TrainConfig, model=None, tokenizer=None, on_log: Callable[[dict],
     except Exception as e:
         summary.write(status="failed", error=f"{type(e).__name__}: {e}"[:500])
         raise
+    finally:
+        _restore_term(prev_term)
     dt = time.perf_counter() - t0
     if native_tmpl:
         tok.chat_template = native_tmpl  # saved with the model: servers render tools as it was trained
@@ -357,6 +366,28 @@ def train(cfg: TrainConfig, model=None, tokenizer=None, on_log: Callable[[dict],
                   real_tokens=collator.real_tokens, padded_tokens=collator.batch_tokens,
                   tokens_per_s=round(collator.real_tokens / dt, 1) if dt else None, **extra)
     return summary.data
+
+
+def _term_as_interrupt():
+    """SIGTERM (a scheduler stopping the job) ends training like Ctrl-C: the summary says
+    'interrupted' and the last checkpoint is where a rerun resumes."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, handler)
+
+
+def _restore_term(prev) -> None:
+    import signal
+
+    if prev is not None:
+        signal.signal(signal.SIGTERM, prev)
 
 
 def _native_template(cfg: TrainConfig, tok, rows: list[TokenizedRow]) -> str | None:

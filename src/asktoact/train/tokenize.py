@@ -199,11 +199,20 @@ def render_native(tokenizer, messages: list[dict[str, Any]], tools: list[dict[st
                                          add_generation_prompt=generation_prompt, **kw)
 
 
-def tokenize_native(tokenizer, d: Dialogue, max_len: int | None = None, chat_template: str | None = None,
-                    tool_style: str = "json") -> TokenizedRow:
+_PROBE = "\u2063asktoact-probe\u2063"
+
+
+def native_rows(tokenizer, d: Dialogue, max_len: int | None = None, chat_template: str | None = None,
+                tool_style: str = "json") -> list[TokenizedRow]:
     """A native dialogue rendered with ``tools=`` by the model's template (ours for ChatML
-    templates that drop tools). Each assistant turn is exactly what the template appends to
-    the generation prompt of the turns before it: the text a served model produces."""
+    templates that drop tools). Each assistant turn is learned as exactly what the template
+    appends to the generation prompt of the turns before it: the text a served model writes.
+
+    One row per dialogue when the template is prefix-stable (earlier turns render the same
+    once later ones follow: Qwen2.5, Llama-3.1, ChatML). Templates that move things as the
+    conversation grows (Mistral v0.3 puts the tools and the system prompt in the *last* user
+    turn) get one row per assistant turn, each with the prompt inference would use.
+    """
     from ..native import native_chat_template, openai_tools
 
     msgs, spans, whole = native_messages(d)
@@ -215,35 +224,70 @@ def tokenize_native(tokenizer, d: Dialogue, max_len: int | None = None, chat_tem
         raise
     except Exception as e:  # noqa: BLE001 - templates raise what they like (e.g. one call per turn only)
         raise MaskingError(f"{d.id}: the chat template cannot render this dialogue: {e}") from None
-    learn: list[tuple[int, int]] = []
-    errors: list[tuple[int, int]] = []
+    turns = []  # (message index, generation prompt, the reply the template appends to it)
+    stable = True
     for i, m in enumerate(msgs):
         if m["role"] != "assistant":
             continue
         try:
             prompt = render_native(tokenizer, msgs[:i], tools, tmpl, generation_prompt=True)
             upto = render_native(tokenizer, msgs[: i + 1], tools, tmpl)
+            if upto.startswith(prompt):
+                reply = upto[len(prompt):]
+            else:  # the turns before render differently once a reply follows: cut the reply out by a probe
+                stable = False
+                probe = render_native(tokenizer, msgs[:i] + [{"role": "assistant", "content": _PROBE}], tools, tmpl)
+                k = 0
+                while k < min(len(upto), len(probe)) and upto[k] == probe[k]:
+                    k += 1
+                if _PROBE not in probe[k:]:
+                    raise MaskingError(f"{d.id}: message {i}: cannot tell the assistant turn from the template text")
+                reply = upto[k:]
+        except MaskingError:
+            raise
         except Exception as e:  # noqa: BLE001
             raise MaskingError(f"{d.id}: the chat template cannot render message {i}: {e}") from None
-        if not rendered.startswith(prompt) or not upto.startswith(prompt) or not rendered.startswith(upto.rstrip()):
-            raise MaskingError(f"{d.id}: message {i}: the template renders earlier turns differently once later "
-                               "ones follow; the prompt at inference would not match training")
-        start, end = len(prompt), len(upto.rstrip())
+        reply = reply.rstrip()
+        turns.append((i, prompt, reply))
+        stable = stable and rendered.startswith(prompt + reply)
+
+    def ranges(text: str, i: int, start: int, end: int, learn: list, errors: list) -> None:
         learn.append((start, end))
         if i in whole:
             errors.append((start, end))
-            continue
-        content = m.get("content") or ""
-        at = rendered.find(content, start, end) if content else -1
+            return
+        content = msgs[i].get("content") or ""
+        at = text.find(content, start, end) if content else -1
         if content and at < 0:
             raise MaskingError(f"{d.id}: message {i} (assistant) not found in its rendered turn; "
                                "the chat template rewrites message text")
-        for s, e in spans.get(i, []):
-            if e > s:
-                errors.append((at + s, at + e))
-    row = encode(tokenizer, rendered, learn, errors, d.id, max_len)
-    row.native = True
-    return row
+        for s_, e_ in spans.get(i, []):
+            if e_ > s_:
+                errors.append((at + s_, at + e_))
+
+    if stable:
+        learn: list[tuple[int, int]] = []
+        errors: list[tuple[int, int]] = []
+        for i, p, r in turns:
+            ranges(rendered, i, len(p), len(p) + len(r), learn, errors)
+        row = encode(tokenizer, rendered, learn, errors, d.id, max_len)
+        row.native = True
+        return [row]
+    rows = []
+    for k, (i, p, r) in enumerate(turns):
+        learn, errors = [], []
+        text = p + r
+        ranges(text, i, len(p), len(text), learn, errors)
+        row = encode(tokenizer, text, learn, errors, f"{d.id}@{k}", max_len)
+        row.native = True
+        rows.append(row)
+    return rows
+
+
+def tokenize_native(tokenizer, d: Dialogue, max_len: int | None = None, chat_template: str | None = None,
+                    tool_style: str = "json") -> TokenizedRow:
+    """The first (for prefix-stable templates: the only) row of ``native_rows``."""
+    return native_rows(tokenizer, d, max_len, chat_template, tool_style)[0]
 
 
 def dialogue_messages(d: Dialogue | dict) -> list[dict[str, str]]:
@@ -265,16 +309,22 @@ class PrepStats:
     error_spans: int = 0
 
 
-def tokenize_any(tokenizer, d: Dialogue | dict, max_len: int | None = None, chat_template: str | None = None,
-                 tool_style: str = "json") -> TokenizedRow:
-    """Either format: paper dialogues through ``tokenize_dialogue``, native ones through
-    ``tokenize_native``."""
+def tokenize_rows(tokenizer, d: Dialogue | dict, max_len: int | None = None, chat_template: str | None = None,
+                  tool_style: str = "json") -> list[TokenizedRow]:
+    """Either format: paper dialogues through ``tokenize_dialogue`` (one row), native ones
+    through ``native_rows``."""
     if isinstance(d, dict) and d.get("format") == "native":
         d = Dialogue.model_validate(d)
     if isinstance(d, Dialogue) and d.format == "native":
-        return tokenize_native(tokenizer, d, max_len, chat_template, tool_style)
+        return native_rows(tokenizer, d, max_len, chat_template, tool_style)
     did = d.id if isinstance(d, Dialogue) else d.get("id", "")
-    return tokenize_dialogue(tokenizer, dialogue_messages(d), max_len, chat_template, did)
+    return [tokenize_dialogue(tokenizer, dialogue_messages(d), max_len, chat_template, did)]
+
+
+def tokenize_any(tokenizer, d: Dialogue | dict, max_len: int | None = None, chat_template: str | None = None,
+                 tool_style: str = "json") -> TokenizedRow:
+    """The first row of ``tokenize_rows`` (what ``asktoact masks`` shows)."""
+    return tokenize_rows(tokenizer, d, max_len, chat_template, tool_style)[0]
 
 
 def prepare_rows(tokenizer, dialogues: Sequence[Dialogue | dict], max_len: int | None, chat_template: str | None = None,
@@ -292,28 +342,36 @@ def prepare_rows(tokenizer, dialogues: Sequence[Dialogue | dict], max_len: int |
                 rejects.add("train", did, "format", f"dialogue is in the {dfmt} format, not {fmt}", stage="train")
             continue
         try:
-            row = tokenize_any(tokenizer, d, max_len, chat_template, tool_style)
+            drows = tokenize_rows(tokenizer, d, max_len, chat_template, tool_style)
         except (MaskingError, ValueError) as e:
             st.errors += 1
             if rejects is not None:
                 rejects.add("train", did, "messages", f"masking: {e}", stage="train")
             continue
-        if row.too_long:
-            st.dropped_too_long += 1
-            if rejects is not None:
-                rejects.add("train", did, "messages", f"dropped: the prompt and first assistant turn take "
-                            f"{row.first_turn_tokens} tokens, more than max_len {max_len}; keep it with a larger "
-                            "max_len (or tool_style=compact for native dialogues)", stage="train")
-            continue
-        if row.n_supervised == 0:
-            st.dropped_no_labels += 1
-            if rejects is not None:
-                rejects.add("train", did, "messages", "dropped: nothing left to learn after truncation", stage="train")
-            continue
-        st.rows += 1
-        st.truncated += int(row.truncated)
-        st.tokens += len(row.input_ids)
-        st.supervised += row.n_supervised
-        st.error_spans += row.n_error_spans
-        rows.append(row)
+        if len(drows) > 1:  # one row per turn: keep the turns that fit, drop the dialogue only if none does
+            kept = [r for r in drows if not r.too_long and r.n_supervised]
+            drows = kept or drows[:1]
+        for row in drows:
+            _count_row(st, row, did, max_len, rejects, rows)
     return rows
+
+
+def _count_row(st: PrepStats, row: TokenizedRow, did: str, max_len: int | None, rejects, rows: list) -> None:
+    if row.too_long:
+        st.dropped_too_long += 1
+        if rejects is not None:
+            rejects.add("train", did, "messages", f"dropped: the prompt and first assistant turn take "
+                        f"{row.first_turn_tokens} tokens, more than max_len {max_len}; keep it with a larger "
+                        "max_len (or tool_style=compact for native dialogues)", stage="train")
+        return
+    if row.n_supervised == 0:
+        st.dropped_no_labels += 1
+        if rejects is not None:
+            rejects.add("train", did, "messages", "dropped: nothing left to learn after truncation", stage="train")
+        return
+    st.rows += 1
+    st.truncated += int(row.truncated)
+    st.tokens += len(row.input_ids)
+    st.supervised += row.n_supervised
+    st.error_spans += row.n_error_spans
+    rows.append(row)
