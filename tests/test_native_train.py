@@ -209,3 +209,42 @@ def test_where_trl_merges_across_the_prompt_boundary_ours_keeps_inference_tokens
     assert tok.decode(ids) == tok.decode(ours.input_ids)  # same text
     k = next(i for i in range(1, len(ids)) if ids[-i:] != ours.input_ids[-i:]) - 1  # the shared tail
     assert k > 10 and labels[-k:] == ours.labels[-k:]
+
+
+def test_native_exports(tmp_path):
+    from datasets import load_dataset
+
+    from asktoact.train import export as ex
+
+    d = dialogue()
+    both = d.model_copy(deep=True, update={"id": "d1"})
+    both.messages[-1] = Message(role="assistant", tool_calls=[ToolCall(name="weather", arguments={"city": "Paris"}),
+                                                              ToolCall(name="weather", arguments={"city": "Rome"})])
+    mixed = d.model_copy(deep=True, update={"id": "d2"})
+    mixed.messages[-1] = mixed.messages[-1].model_copy(update={"content": "Here goes."})
+    left: list = []
+    ex.export_llamafactory([d, both, mixed], tmp_path / "lf", "ask", rejects=left)
+    info = json.loads((tmp_path / "lf" / "dataset_info.json").read_text())["ask"]
+    assert info["columns"]["tools"] == "tools" and info["tags"]["function_tag"] == "function_call"
+    sg = json.loads((tmp_path / "lf" / "ask.json").read_text())
+    assert [x["id"] for x in sg] == ["d0", "d1"] and left[0][0] == "d2"  # text + calls in one turn: left out, said why
+    roles = [t["from"] for t in sg[0]["conversations"]]
+    assert roles == ["human", "function_call", "observation", "gpt", "human", "function_call"]
+    assert json.loads(sg[0]["conversations"][-1]["value"]) == {"name": "weather", "arguments": {"city": "Paris", "days": 3}}
+    assert [c["arguments"]["city"] for c in json.loads(sg[1]["conversations"][-1]["value"])] == ["Paris", "Rome"]
+    assert json.loads(sg[0]["tools"])[0]["function"]["name"] == "weather"
+    rec = ex.to_axolotl(d)
+    assert rec["tools"][0]["function"]["name"] == "weather"
+    assert rec["messages"][2]["train"] is False and rec["messages"][2]["tool_calls"][0]["function"]["name"] == "weather"
+    assert rec["messages"][3]["role"] == "tool" and rec["messages"][3]["tool_call_id"] == "call00000"
+    assert [x["train"] for x in rec["messages"][4]["train_detail"]] == [False, True]
+    assert rec["messages"][6]["train"] is True
+    ex.export_axolotl([d], tmp_path / "ax")
+    assert "field_tools: tools" in (tmp_path / "ax" / "asktoact_axolotl.yaml").read_text()
+    ex.export_hf([d, both], tmp_path / "hf")
+    hf = load_dataset(str(tmp_path / "hf"), split="train")
+    assert hf[0]["format"] == "native" and json.loads(hf[0]["tools"])[0]["type"] == "function"
+    assert {"message": 2, "start": 0, "end": 0} in hf[0]["error_spans"]
+    assert json.loads(hf[0]["messages"][-1]["tool_calls"])[0]["function"]["arguments"] == {"city": "Paris", "days": 3}
+    card = (tmp_path / "hf" / "README.md").read_text()
+    assert "dialogues: 2" in card and "formats: native 2" in card

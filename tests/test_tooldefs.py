@@ -51,3 +51,17 @@ def test_acebench_tools_with_an_arguments_schema_keep_their_parameters(shared):
     s = recs["normal_atom_list_0"]
     assert all(t.param_names for t in s.tools), "a tool lost its schema"
     assert not rj.items
+
+
+def test_mcp_list_and_openai_list_of_real_toolalpaca_tools_load_to_the_same_tools(shared):
+    """Real ToolAlpaca tools (Hammer's normalised shape), written out as an OpenAI ``tools=``
+    list and as an MCP ``tools/list`` result, read back to the same Tools."""
+    import json
+
+    data = json.loads(shared("toolbench_style", "toolalpaca.json").read_text())
+    raw = [t for rec in data[:20] for t in rec["tools"]]
+    tools = parse_tools(raw)
+    assert any(t.param_names for t in tools)
+    openai_list = [to_openai(t) for t in tools]
+    mcp_list = {"tools": [{"name": t.name, "description": t.description, "inputSchema": t.parameters} for t in tools]}
+    assert parse_tools(openai_list) == parse_tools(mcp_list) == tools

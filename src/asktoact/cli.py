@@ -503,7 +503,13 @@ def export(file: Path = typer.Argument(..., help="Dialogues JSONL (e.g. train.js
 
         rows = prepare_rows(load_tokenizer(TrainConfig(model=model)), ds, max_len, tool_style=tool_style)
     if fmt == "llamafactory":
-        path = ex.export_llamafactory(ds, out, name, rows)
+        left_out: list = []
+        path = ex.export_llamafactory(ds, out, name, rows, left_out)
+        for did, why in left_out[:5]:
+            err.print(f"left out {did}: {why}")
+        if left_out:
+            console.print(f"{len(left_out)} dialogues left out of the sharegpt file (see above); the tokenised rows "
+                          "(--model) keep them")
     elif fmt == "axolotl":
         path = ex.export_axolotl(ds, out, name)
     elif fmt == "hf":
