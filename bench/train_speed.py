@@ -1,4 +1,10 @@
-"""Training throughput: asktoact's trainer vs LLaMA-Factory on the same model, rows, batch and CPU.
+"""Training throughput: asktoact's trainer vs plain TRL (and LLaMA-Factory) on the same model,
+rows, batch and CPU, one after the other in one run.
+
+ours: ``asktoact train`` (TRL's SFTTrainer on our pre-tokenised rows, length-grouped batches,
+a loss that projects only supervised positions). plain TRL: ``SFTTrainer`` on the same rows
+(``skip_prepare_dataset``) with its own collator and loss (its fused LM head), no length
+grouping: what a TRL user gets by default.
 
 Needs LLaMA-Factory in a venv of its own (it pins torch/torchvision/torchaudio):
     python -m venv /tmp/lfvenv
@@ -23,6 +29,7 @@ import time
 from pathlib import Path
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+FMT = ["paper"]
 
 
 def make_data(work: Path, rows: int) -> tuple[Path, Path]:
@@ -32,7 +39,7 @@ def make_data(work: Path, rows: int) -> tuple[Path, Path]:
 
     res = run_build(BuildConfig(source="bfcl", path=str(SHARED / "bfcl" / "BFCL_v4_simple_python.json"),
                                 out=str(work / "ic"), seed=0, similarity=False))
-    run_dialogues(res.records, work / "dlg", seed=0)
+    run_dialogues(res.records, work / "dlg", seed=0, fmt=FMT[0])
     run_augment(work / "dlg", work / "aug", share=0.3, seed=0)
     lines = (work / "aug" / "train.jsonl").read_text().splitlines()
     random.Random(0).shuffle(lines)
@@ -55,6 +62,36 @@ def run_ours(data: Path, out: Path, batch: int, max_len: int) -> dict:
     s = train(cfg)
     return {"runtime_s": s["train_runtime_hf_s"], "real_tokens": s["real_tokens"], "padded_tokens": s["padded_tokens"],
             "rows": s["prep"]["rows"]}
+
+
+def run_plain_trl(data: Path, out: Path, batch: int, max_len: int, rows) -> dict:
+    """Stock SFTTrainer on the same rows and labels."""
+    import time as _t
+
+    import torch
+    from datasets import Dataset
+    from peft import LoraConfig
+    from transformers import AutoModelForCausalLM
+    from trl import SFTConfig, SFTTrainer
+
+    from asktoact.models.embedded import embedded_model_dir
+    from asktoact.train.config import TrainConfig
+    from asktoact.train.sft import load_tokenizer
+
+    tok = load_tokenizer(TrainConfig(model="embedded"))
+    model = AutoModelForCausalLM.from_pretrained(str(embedded_model_dir()), dtype=torch.float32)
+    ds = Dataset.from_list([{"input_ids": r.input_ids, "labels": r.labels} for r in rows])
+    args = SFTConfig(output_dir=str(out), per_device_train_batch_size=batch, gradient_accumulation_steps=1,
+                     max_steps=-(-len(rows) // batch), learning_rate=1e-4, lr_scheduler_type="cosine", warmup_ratio=0.1,
+                     logging_steps=1000, save_steps=100000, report_to="none", bf16=False, max_length=max_len,
+                     dataset_kwargs={"skip_prepare_dataset": True}, gradient_checkpointing=False,
+                     dataloader_pin_memory=False, seed=0)
+    tr = SFTTrainer(model=model, args=args, train_dataset=ds, processing_class=tok,
+                    peft_config=LoraConfig(r=8, lora_alpha=16, lora_dropout=0.05, target_modules="all-linear",
+                                           task_type="CAUSAL_LM"))
+    t0 = _t.perf_counter()
+    res = tr.train()
+    return {"runtime_s": res.metrics.get("train_runtime"), "wall_s": round(_t.perf_counter() - t0, 1)}
 
 
 def lf_yaml(path: Path, model: str, dataset_dir: Path, out: Path, tokenized: Path, batch: int, steps: int, max_len: int):
@@ -81,9 +118,9 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=4)
     ap.add_argument("--max-len", type=int, default=1024)
     ap.add_argument("--out", default="bench/results/train_speed.json")
+    ap.add_argument("--format", default="paper", choices=["paper", "native"])
     a = ap.parse_args()
 
-    from datasets import load_from_disk
 
     from asktoact.io import read_jsonl
     from asktoact.models.embedded import embedded_model_dir
@@ -93,63 +130,40 @@ def main() -> None:
     from asktoact.train.sft import load_tokenizer
     from asktoact.train.tokenize import prepare_rows
 
+    FMT[0] = a.format
     work = Path(tempfile.mkdtemp(prefix="asktoact-bench-"))
     train_f, clean_f = make_data(work, a.rows)
     model_dir = str(embedded_model_dir())
     tok = load_tokenizer(TrainConfig(model="embedded"))
     dialogues = list(read_jsonl(train_f, Dialogue))
     rows = prepare_rows(tok, dialogues, a.max_len)
-    ex.export_llamafactory(dialogues, work / "lf_ours", "asktoact", rows)
+    real = sum(len(x.input_ids) for x in rows)
     steps = -(-len(rows) // a.batch)
-
-    # 1) label masks: LLaMA-Factory tokenises the clean dialogues itself
-    clean = list(read_jsonl(clean_f, Dialogue))
-    ex.export_llamafactory(clean, work / "lf_clean", "asktoact")
-    lf_yaml(work / "mask.yaml", model_dir, work / "lf_clean", work / "lf_mask_out", work / "lf_clean_tok", a.batch, 1, a.max_len)
-    r = run_lf(a.lf_python, work / "mask.yaml")
-    if not (work / "lf_clean_tok").exists():
-        print(r.stdout[-3000:], r.stderr[-3000:], file=sys.stderr)
-        raise SystemExit("LLaMA-Factory could not tokenise the dialogues")
-    lf_tok = load_from_disk(str(work / "lf_clean_tok"))
-    lf_train = lf_tok["train"] if hasattr(lf_tok, "keys") and "train" in lf_tok else lf_tok
-    ours_clean = prepare_rows(tok, clean, a.max_len)
-    same_ids = same_mask = 0
-    diff_kinds: dict[str, int] = {}
-    for ours, lf in zip(ours_clean, lf_train):
-        if list(lf["input_ids"]) == ours.input_ids:
-            same_ids += 1
-        lm = [x != -100 for x in lf["labels"]]
-        om = [x != -100 for x in ours.labels]
-        if lm == om:
-            same_mask += 1
-        else:
-            for i, (p, q) in enumerate(zip(lm, om)):
-                if p != q:
-                    k = f"{'lf' if p else 'ours'} supervises {tok.decode([ours.input_ids[i]])!r}"
-                    diff_kinds[k] = diff_kinds.get(k, 0) + 1
-
-    # 2) speed, side by side on the same rows
     t0 = time.time()
     ours = run_ours(train_f, work / "ours_out", a.batch, a.max_len)
-    lf_yaml(work / "speed.yaml", model_dir, work / "lf_ours", work / "lf_out", work / "lf_ours" / "asktoact_tokenized",
-            a.batch, steps, a.max_len)
-    r2 = run_lf(a.lf_python, work / "speed.yaml")
-    res_f = work / "lf_out" / "train_results.json"
-    if not res_f.exists():
-        print(r2.stdout[-3000:], r2.stderr[-3000:], file=sys.stderr)
-        raise SystemExit("LLaMA-Factory run failed")
-    lf_res = json.loads(res_f.read_text())
-    real = sum(len(x.input_ids) for x in rows)
-    out = {
-        "rows": len(rows), "batch": a.batch, "steps": steps, "max_len": a.max_len, "real_tokens": real,
-        "ours": {**ours, "tokens_per_s": round(ours["real_tokens"] / ours["runtime_s"], 1),
-                 "padding_share": round(1 - ours["real_tokens"] / ours["padded_tokens"], 3)},
-        "llamafactory": {"runtime_s": lf_res["train_runtime"], "tokens_per_s": round(real / lf_res["train_runtime"], 1)},
-        "mask_check": {"dialogues": len(ours_clean), "identical_input_ids": same_ids, "identical_masks": same_mask,
-                       "differences": diff_kinds},
-        "wall_s": round(time.time() - t0, 1),
-    }
-    out["speedup"] = round(out["ours"]["tokens_per_s"] / out["llamafactory"]["tokens_per_s"], 2)
+    plain = run_plain_trl(train_f, work / "trl_out", a.batch, a.max_len, rows)
+    out = {"format": a.format, "rows": len(rows), "batch": a.batch, "steps": steps, "max_len": a.max_len,
+           "real_tokens": real,
+           "ours": {**ours, "tokens_per_s": round(ours["real_tokens"] / ours["runtime_s"], 1),
+                    "padding_share": round(1 - ours["real_tokens"] / ours["padded_tokens"], 3)},
+           "plain_trl": {**plain, "tokens_per_s": round(real / plain["runtime_s"], 1)}}
+    out["speedup_vs_trl"] = round(out["ours"]["tokens_per_s"] / out["plain_trl"]["tokens_per_s"], 2)
+    if Path(a.lf_python).exists() and a.format == "paper":
+        ex.export_llamafactory(dialogues, work / "lf_ours", "asktoact", rows)
+        lf_yaml(work / "speed.yaml", model_dir, work / "lf_ours", work / "lf_out", work / "lf_ours" / "asktoact_tokenized",
+                a.batch, steps, a.max_len)
+        r2 = run_lf(a.lf_python, work / "speed.yaml")
+        res_f = work / "lf_out" / "train_results.json"
+        if res_f.exists():
+            lf_res = json.loads(res_f.read_text())
+            out["llamafactory"] = {"runtime_s": lf_res["train_runtime"], "tokens_per_s": round(real / lf_res["train_runtime"], 1)}
+            out["speedup_vs_llamafactory"] = round(out["ours"]["tokens_per_s"] / out["llamafactory"]["tokens_per_s"], 2)
+        else:
+            print(r2.stdout[-2000:], r2.stderr[-2000:], file=sys.stderr)
+            out["llamafactory"] = "run failed"
+    else:
+        out["llamafactory"] = f"not run: no LLaMA-Factory venv at {a.lf_python}"
+    out["wall_s"] = round(time.time() - t0, 1)
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text(json.dumps(out, indent=2) + "\n")
     print(json.dumps(out, indent=2))

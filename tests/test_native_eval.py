@@ -91,3 +91,34 @@ def test_unreadable_call_arguments_are_an_invalid_turn(records, tmp_path):
         s = run_eval(records, f"openai:fake@{srv.url}", "oracle", tmp_path / "bad",
                      EvalConfig(format="native", limit=3), cache=False)
     assert s["terminations"] == {"invalid_output": 3}
+
+
+def test_local_model_batches_greedy_requests_across_seeds_and_renders_tools(tmp_path):
+    import asyncio
+
+    torch = pytest.importorskip("torch")
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+    from asktoact.models import GenParams
+    from asktoact.models.embedded import embedded_model_dir
+    from asktoact.models.local import LocalModel, batch_key
+
+    tok = AutoTokenizer.from_pretrained(str(embedded_model_dir()))
+    torch.manual_seed(0)
+    m = LlamaForCausalLM(LlamaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=1,
+                                     num_attention_heads=2, num_key_value_heads=1, pad_token_id=tok.pad_token_id))
+    lm = LocalModel("tiny", model=m, tokenizer=tok, batch_size=8)
+    tools = [{"type": "function", "function": {"name": "zz_weather", "parameters": {"type": "object", "properties": {}}}}]
+    assert "zz_weather" in lm.render([{"role": "user", "content": "hi"}], tools)  # ours: SmolLM2's drops tools
+
+    async def go(ts):
+        return await asyncio.gather(*(lm.achat([{"role": "user", "content": f"q{i}"}],
+                                               GenParams(max_tokens=3, seed=100 + i), tools=ts) for i in range(6)))
+
+    res = asyncio.run(go(tools))
+    assert lm.batches == [6]  # one generate call, although every dialogue has its own seed
+    assert batch_key(GenParams(seed=1)) == batch_key(GenParams(seed=2))
+    assert batch_key(GenParams(seed=1, temperature=0.7)) != batch_key(GenParams(seed=2, temperature=0.7))
+    # greedy rows decode the same alone as in the batch
+    alone = asyncio.run(lm.achat([{"role": "user", "content": "q3"}], GenParams(max_tokens=3, seed=7), tools=tools))
+    assert alone.text == res[3].text

@@ -100,6 +100,63 @@ def test_train_pipeline_tiny_llama_lora_and_full(tok, tmp_path):
     assert full["global_steps"] == 2 and (tmp_path / "full" / "config.json").exists()
 
 
+def test_loss_is_token_weighted_across_accumulation(tok, tmp_path):
+    """Two micro-batches with different numbers of learned tokens, each divided by the
+    accumulated count (what the Trainer passes as num_items_in_batch), sum to the token mean
+    of one big batch: a short row weighs no more than its tokens."""
+    from transformers import AutoModelForCausalLM
+
+    from asktoact.train.sft import masked_lm_loss
+
+    model = AutoModelForCausalLM.from_pretrained(str(tiny_llama(tok, tmp_path / "tiny")))
+    rows = [tokenize_dialogue(tok, dialogue(k)) for k in (0, 2)]
+    rows[1].labels[: len(rows[1].labels) // 2] = [IGNORE] * (len(rows[1].labels) // 2)  # fewer learned tokens
+    col = PadCollator(tok.pad_token_id)
+    both, a, b = col([r.as_features() for r in rows]), col([rows[0].as_features()]), col([rows[1].as_features()])
+    n = sum(r.n_supervised - (r.labels[0] != IGNORE) for r in rows)  # shifted: position 0 is never a target
+    with torch.no_grad():
+        whole = masked_lm_loss(model, both)
+        split = masked_lm_loss(model, a, n) + masked_lm_loss(model, b, n)
+        naive = (masked_lm_loss(model, a) + masked_lm_loss(model, b)) / 2
+    assert float(split) == pytest.approx(float(whole), rel=1e-5)
+    assert abs(float(naive) - float(whole)) > 1e-4  # the per-batch mean that was used before
+
+
+def test_warmup_learns_from_step_one_and_killed_runs_resume(tok, tmp_path):
+    from asktoact.train.sft import warmup_schedule
+
+    f = warmup_schedule("cosine", 3, 10)
+    assert 0 < f(0) < f(1) < f(2) < f(3) == 1.0 and f(9) > 0
+    model_dir = tiny_llama(tok, tmp_path / "tiny")
+    data = write_dialogues(tmp_path / "train.jsonl")
+    cfg = TrainConfig(model=str(model_dir), data=[str(data)], output_dir=str(tmp_path / "out"), max_steps=6,
+                      per_device_batch_size=2, effective_batch_size=2, learning_rate=5e-3, precision="fp32",
+                      logging_steps=1, save_steps=2, max_len=512, warmup_ratio=0.5, eval_share=0.25, eval_steps=5)
+
+    def stop_at_3(logs):  # a kill after step 3 (checkpoint-2 on disk)
+        if "loss" in logs:
+            seen.append(logs)
+            if len(seen) == 3:
+                raise KeyboardInterrupt
+
+    seen: list = []
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg, on_log=stop_at_3)
+    summ = json.loads((tmp_path / "out" / "asktoact_train.json").read_text())
+    assert summ["status"] == "interrupted" and [h["step"] for h in summ["history"] if "loss" in h] == [1, 2, 3]
+    assert summ["history"][0]["learning_rate"] > 0  # step 1 learns
+    assert summ["eval_rows"] > 0 and summ["train_rows"] + summ["eval_rows"] == summ["prep"]["rows"]
+    s = train(cfg)  # resumes from checkpoint-2
+    assert s["resumed_from"].endswith("checkpoint-2") and s["global_steps"] == 6 and s["status"] == "done"
+    assert [h["step"] for h in s["history"] if "loss" in h] == [1, 2, 3, 4, 5, 6] and "eval_loss" in s["eval"]
+    assert any("eval_loss" in h for h in s["history"])
+    fresh = train(cfg.model_copy(update={"output_dir": str(tmp_path / "fresh")}))
+    assert [h["loss"] for h in s["history"] if "loss" in h] == \
+        pytest.approx([h["loss"] for h in fresh["history"] if "loss" in h], rel=2e-3)
+    with pytest.raises(ValueError, match="other rows"):
+        train(cfg.model_copy(update={"max_len": 300, "max_steps": 8}))
+
+
 def test_config_yaml_overrides_and_defaults(tmp_path):
     p = tmp_path / "c.yaml"
     p.write_text("model: embedded\ndata: train.jsonl\nmethod: full\nper_device_batch_size: 4\n")
