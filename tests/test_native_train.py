@@ -248,3 +248,18 @@ def test_native_exports(tmp_path):
     assert json.loads(hf[0]["messages"][-1]["tool_calls"])[0]["function"]["arguments"] == {"city": "Paris", "days": 3}
     card = (tmp_path / "hf" / "README.md").read_text()
     assert "dialogues: 2" in card and "formats: native 2" in card
+
+
+def test_earlier_conversation_is_prompt_not_learned(base_tok):
+    tok, _ = family_tok(base_tok, "smollm2")
+    d = dialogue()
+    ctx = [Message(role="user", content="List my files."),
+           Message(role="assistant", tool_calls=[ToolCall(name="weather", arguments={"city": "Zanzibar"})]),
+           Message(role="tool", content="notes.txt", name="weather")]
+    d2 = d.model_copy(deep=True, update={"messages": d.messages[:1] + ctx + d.messages[1:], "prompt_messages": 5,
+                                         "error_spans": [e.model_copy(update={"message": e.message + 3})
+                                                         for e in d.error_spans]})
+    row = native_rows(tok, d2)[0]
+    learned = "".join(learned_pieces(tok, row))
+    assert "Zanzibar" in row.text and "Zanzibar" not in learned and "Paris" in learned
+    assert len(row.learn_ranges) == 3  # only the turns after the query

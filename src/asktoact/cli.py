@@ -410,7 +410,8 @@ def train_cmd(config: Optional[Path] = typer.Argument(None, help="YAML config (s
         console.print(st)
         if st.dropped_too_long:
             console.print(f"{st.dropped_too_long} dialogues would be dropped (first assistant turn beyond max_len "
-                          f"{cfg.max_len}): raise max_len, or --set tool_style=compact for native dialogues")
+                          f"{cfg.max_len}): raise max_len" + (", or --set tool_style=compact for native dialogues"
+                                                              if cfg.tool_style == "json" else ""))
         return
     summ = train(cfg, on_log=lambda logs: err.print({k: round(v, 4) if isinstance(v, float) else v for k, v in logs.items()}))
     p = summ["prep"]
@@ -419,7 +420,8 @@ def train_cmd(config: Optional[Path] = typer.Argument(None, help="YAML config (s
     if p.get("dropped_too_long"):
         console.print(f"[yellow]{p['dropped_too_long']} dialogues dropped: their first assistant turn does not fit in "
                       f"max_len {cfg.max_len}[/yellow] (see {cfg.output_dir}/rejects.jsonl); keep them with "
-                      "--set max_len=N (larger) or, for native dialogues, --set tool_style=compact")
+                      "--set max_len=N (larger)" + (" or, for native dialogues, --set tool_style=compact"
+                                                     if cfg.tool_style == "json" else ""))
     console.print(f"steps {summ['global_steps']}, loss {summ['train_loss']:.4f}, {summ['tokens_per_s']} tokens/s; "
                   f"saved to {cfg.output_dir}")
 

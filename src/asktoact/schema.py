@@ -257,6 +257,7 @@ class Dialogue(Record):
     questions: dict[str, str] = Field(default_factory=dict)  # "call.param" -> the clarification question
     seed: int = 0
     notes: list[str] = Field(default_factory=list)  # e.g. LLM fallbacks
+    prompt_messages: int = 0  # native: messages before this index (system, earlier conversation) are never learned
 
 
 # ----------------------------------------------------------------------- evaluation

@@ -51,6 +51,7 @@ def assemble_native(rec: ICRecord, steps: list[str], questions: dict[str, str], 
     msgs: list[Message] = [Message(role="system", content=system)] if system else []
     msgs += [m.model_copy(deep=True) for m in rec.context]
     msgs.append(Message(role="user", content=rec.unspecified_query))
+    n_prompt = len(msgs)  # the earlier conversation (rec.context) is prompt, never learned
     buf: list[str] = []
     whole_turn_errors: list[int] = []
     if reasoning:
@@ -116,7 +117,7 @@ def assemble_native(rec: ICRecord, steps: list[str], questions: dict[str, str], 
     return Dialogue(id=dialogue_id or rec.id, record_id=rec.id, source=rec.source, format="native", tools=rec.tools,
                     messages=msgs, error_spans=spans, error_type=injection.type if injection else None, tone=tone,
                     solution=solution_json(rec.calls), seed=rec.seed,
-                    questions={f"{s.key[0]}.{s.key[1]}": s.question for s in slots})
+                    questions={f"{s.key[0]}.{s.key[1]}": s.question for s in slots}, prompt_messages=n_prompt)
 
 
 def assembler(fmt: str, reasoning: bool = False) -> Callable[..., Dialogue]:
@@ -166,6 +167,8 @@ def check_native(d: Dialogue) -> list[str]:
     whole = {s.message for s in d.error_spans if s.start == s.end == 0 and d.messages[s.message].tool_calls}
     outside: list[str] = []
     for i, m in enumerate(d.messages):
+        if i < d.prompt_messages:
+            continue  # the conversation before the query (not learned, not checked)
         if m.role != "assistant":
             if SOE in m.content or EOE in m.content:
                 v.append(f"message {i} ({m.role}) contains error markers")
@@ -189,7 +192,7 @@ def check_native(d: Dialogue) -> list[str]:
             v.append(f"parameter {key} asked {n} times outside error spans")
     expected = tuple(d.questions.values())
     for i, m in enumerate(d.messages[:-1]):
-        if m.role == "assistant" and not m.tool_calls:
+        if m.role == "assistant" and not m.tool_calls and i >= d.prompt_messages:
             rest = outside_spans(m.content).strip()
             if rest and not rest.endswith(expected or ("\0",)):
                 v.append(f"message {i}: a question outside error spans that asks no removed parameter: {rest[-80:]!r}")

@@ -227,7 +227,7 @@ def native_rows(tokenizer, d: Dialogue, max_len: int | None = None, chat_templat
     turns = []  # (message index, generation prompt, the reply the template appends to it)
     stable = True
     for i, m in enumerate(msgs):
-        if m["role"] != "assistant":
+        if m["role"] != "assistant" or i < d.prompt_messages:  # earlier conversation: prompt only
             continue
         try:
             prompt = render_native(tokenizer, msgs[:i], tools, tmpl, generation_prompt=True)
