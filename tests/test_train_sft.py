@@ -154,7 +154,7 @@ def test_warmup_learns_from_step_one_and_killed_runs_resume(tok, tmp_path):
     assert [h["loss"] for h in s["history"] if "loss" in h] == \
         pytest.approx([h["loss"] for h in fresh["history"] if "loss" in h], rel=2e-3)
     with pytest.raises(ValueError, match="other rows"):
-        train(cfg.model_copy(update={"max_len": 300, "max_steps": 8}))
+        train(cfg.model_copy(update={"limit": 6, "max_steps": 8}))  # other data, same folder
 
 
 def test_config_yaml_overrides_and_defaults(tmp_path):
