@@ -212,7 +212,7 @@ def test_where_trl_merges_across_the_prompt_boundary_ours_keeps_inference_tokens
 
 
 def test_native_exports(tmp_path):
-    from datasets import load_dataset
+    import pyarrow.parquet as pq
 
     from asktoact.train import export as ex
 
@@ -242,7 +242,7 @@ def test_native_exports(tmp_path):
     ex.export_axolotl([d], tmp_path / "ax")
     assert "field_tools: tools" in (tmp_path / "ax" / "asktoact_axolotl.yaml").read_text()
     ex.export_hf([d, both], tmp_path / "hf")
-    hf = load_dataset(str(tmp_path / "hf"), split="train")
+    hf = pq.read_table(tmp_path / "hf" / "dialogues.parquet").to_pylist()
     assert hf[0]["format"] == "native" and json.loads(hf[0]["tools"])[0]["type"] == "function"
     assert {"message": 2, "start": 0, "end": 0} in hf[0]["error_spans"]
     assert json.loads(hf[0]["messages"][-1]["tool_calls"])[0]["function"]["arguments"] == {"city": "Paris", "days": 3}
