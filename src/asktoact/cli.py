@@ -328,6 +328,9 @@ def print_summary(summ: dict) -> None:
         t.add_column(c + (" (rounds)" if c == "IR" else " %"), justify="right")
     t.add_row(*[fmt(summ["mean"][c]) + (f" ±{summ['std'][c]:.2f}" if summ["trials"] > 1 else "") for c in COLUMNS])
     console.print(t)
+    m = summ["mean"]
+    console.print(f"ask/act: asks first when something is missing {fmt(m.get('ASK', float('nan')))}%, "
+                  f"acts at once when fully specified {fmt(m.get('ACT', float('nan')))}% (per source: sources.md)")
     console.print("terminations: " + ", ".join(f"{k} {v}" for k, v in summ["terminations"].items()))
     if summ.get("usage"):
         console.print("model usage: " + ", ".join(f"{k} {v}" for k, v in summ["usage"].items()))

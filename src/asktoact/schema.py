@@ -302,6 +302,8 @@ class Transcript(Record):
     unspecified: list[str] = Field(default_factory=list)  # "call_index.param" keys
     offered_tools: list[str] = Field(default_factory=list)
     latency_s: float = 0.0
+    source: str = ""  # the record's source, for per-source figures
+    argument_errors: list[str] = Field(default_factory=list)  # solution arguments that break the tools' schemas
 
 
 class Reject(Record):

@@ -38,7 +38,7 @@ what which who whom whose when where why how please could would can will shall s
 let know tell give provide share specify confirm enter send need needs want wants like mind have has
 had get got also just so and or but if then than any some all each every more most other such only own
 same too very s t just now sure okay ok great thanks thank alright right help happy glad course certainly
-kindly go ahead first next again well yes no not able make sure that's it's i'm i'll i'd you'd you're
+kindly go ahead again well yes no not able make sure that's it's i'm i'll i'd you'd you're
 particular specific exact exactly detail details information info bit little something anything
 would like interested looking want wish prefer planning plan going re ll ve d m ask asking asked need see
 mean meant use using used
@@ -193,7 +193,8 @@ KEEP = frozenset({"from", "to", "in", "out", "on", "off", "new", "current", "sta
 
 def content(text: str) -> list[str]:
     ws = words(text)
-    return [stem(w) for w in ws if w not in STOP] + [a + b for a, b in zip(ws, ws[1:]) if b in _PARTICLES]
+    return [stem(w) for w in ws if w not in STOP] + [a + b for a, b in zip(ws, ws[1:])
+                                                     if b in _PARTICLES or len(b) == 1 and len(a) > 1]
 
 
 _PARTICLES = {"in", "out", "up", "off", "on", "down"}  # "check in" -> "checkin", as in check_in_time
@@ -350,6 +351,8 @@ class QuestionReader:
         api_words = set().union(*(set(content(" ".join(name_parts(p.api)))) for p in params)) if params else set()
         named = set().union(*(p.name_words for p in params))
         q = {w for w in weight if w not in api_words or w in named} or set(weight)
+        ws = words(head)
+        pairs = {a + b for a, b in zip(ws, ws[1:])} & named  # "travel to" -> travel_to, "first name"
         own = bool(re.search(r"\byour\b", low))
         cue_words = {stem(w) for k, rx in KIND_CUES.items() for m in rx.finditer(low) for w in words(m.group(0))}
         judged = {w for w in q if (w not in GENERIC or w in named) and w not in cue_words}
@@ -363,6 +366,7 @@ class QuestionReader:
             norm = max(1.0, sum(idf.get(w, 1.0) for w in uni if idf.get(w, 1.0) >= 0.999)) ** 0.5
             hit = q & p.name_words
             s = sum(idf.get(w, 1.0) * weight[w] for w in hit) / norm
+            s += 0.5 * len((pairs - hit) & p.name_words)
             syn = (q - hit - cue_words) & p.syn_words
             s += 0.9 * sum(weight[w] for w in syn) / max(1, len(uni)) ** 0.5
             s += 0.25 * min(2.0, sum(weight[w] for w in (q - hit - syn) & p.desc_words))
@@ -386,6 +390,13 @@ class QuestionReader:
             return Reading([], None, 0.0)
         idf = self.idf(params)
         dom = self.domain(params, tools_text)
+        # an API named in the question says which call is meant, not which of its values
+        named_apis = set()
+        for api in sorted({p.api for p in params}, key=len, reverse=True):
+            rx = r"(?<![\w.])" + re.escape(api) + r"(?![\w])"
+            if re.search(rx, question, flags=re.I):
+                named_apis.add(api)
+                question = re.sub(rx, "it", question, flags=re.I)
         cls = [c for s in request_sentences(question) for c in clauses(s)]
         embs = None
         if self.embedder is not None and cls:
@@ -394,6 +405,8 @@ class QuestionReader:
         best, best_score, all_scores = None, 0.0, []
         for ci, c in enumerate(cls):
             sc, prec = self.clause_scores(c, params, idf, dom, embs[ci] if embs is not None else None)
+            if named_apis:
+                sc = [x + 0.25 if x > 0 and params[i].api in named_apis else x for i, x in enumerate(sc)]
             all_scores.append(sc)
             order = sorted(range(len(params)), key=lambda i: -sc[i])
             top = order[0]
@@ -401,14 +414,14 @@ class QuestionReader:
                 best, best_score = top, sc[top]
             if prec < self.min_precision or sc[top] < self.min_score:
                 continue
-            # the same parameter of a repeated tool ties by construction: not a rival
-            rivals = [i for i in order[1:] if (params[i].api, params[i].name) != (params[top].api, params[top].name)]
+            # the same parameter of a repeated tool (or of another API) ties by construction: not a
+            # rival; which one is meant is settled by the judge (named API, then first open)
+            rivals = [i for i in order[1:] if params[i].name != params[top].name]
             second = sc[rivals[0]] if rivals else 0.0
             if sc[top] - second >= self.margin:
                 for i in order:
-                    if sc[i] == sc[top] and (params[i].api, params[i].name) == (params[top].api, params[top].name):
-                        if i not in targets:
-                            targets.append(i)
+                    if sc[i] >= sc[top] - 1e-9 and params[i].name == params[top].name and i not in targets:
+                        targets.append(i)
             elif second >= self.min_score and sc[top] - second < self.margin:
                 # two parameters named by one clause ("the start and end time" split badly): take both
                 # only when the clause names both of them by their own words

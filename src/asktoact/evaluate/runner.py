@@ -20,6 +20,7 @@ from ..models import GenParams
 from ..protocol import SYSTEM_PROMPT, parse_turn, task_message
 from ..schema import ICRecord, TerminationReason, Transcript, Turn, TurnKind
 from .agents import AgentFactory
+from .metrics import argument_errors
 from .personas import draw_persona
 from .simulators import SimState, Simulator
 
@@ -47,7 +48,7 @@ async def run_dialogue(rec: ICRecord, agent: Any, sim: Simulator, cfg: EvalConfi
     persona = draw_persona(rng, cfg.persona)
     state = SimState(rec, persona, random.Random(rng.random()))
     messages = [{"role": "system", "content": cfg.system_prompt},
-                {"role": "user", "content": task_message(rec.unspecified_query, rec.tools)}]
+                {"role": "user", "content": task_message(rec.unspecified_query, rec.tools, rec.context)}]
     params = GenParams(temperature=cfg.temperature, max_tokens=cfg.max_tokens, seed=seed)
     turns: list[Turn] = []
     termination, solution, error = TerminationReason.max_rounds, None, None
@@ -86,7 +87,8 @@ async def run_dialogue(rec: ICRecord, agent: Any, sim: Simulator, cfg: EvalConfi
     return Transcript(record_id=rec.id, trial=trial, seed=seed, model=model_spec, simulator=sim.spec, persona=persona.name,
                       n_unspecified=len(unspecified), n_calls=len(rec.calls), turns=turns, termination=termination,
                       solution=solution, error=error, ground_truth=rec.calls, unspecified=unspecified,
-                      offered_tools=[t.name for t in rec.tools], latency_s=round(time.perf_counter() - t0, 4))
+                      offered_tools=[t.name for t in rec.tools], latency_s=round(time.perf_counter() - t0, 4),
+                      source=rec.source, argument_errors=argument_errors(solution, rec.tools) if solution else [])
 
 
 def done_keys(path: Path) -> set[tuple[str, int]]:

@@ -77,16 +77,11 @@ def judge(question: str, state: SimState, reader: QuestionReader) -> Judgement:
         return Judgement([], None, 0.0, [], ErrorType.irrelevant)
     r = reader.read(question, params, state.tools_text)
     targets = [params[i] for i in r.targets]
-    # the same parameter of a repeated tool: one question asks for one of them, the first still open
+    # one name in several calls: one question asks for one of them, the first still open
     chosen: list[Param] = []
-    seen: set[tuple[str, str]] = set()
-    for p in targets:
-        k = (p.api, p.name)
-        if k in seen:
-            continue
-        seen.add(k)
-        group = [x for x in targets if (x.api, x.name) == k]
-        open_ = [x for x in sorted(group, key=lambda x: x.call) if x.removed and x.key not in state.clarified]
+    for name in dict.fromkeys(p.name for p in targets):
+        group = sorted((x for x in targets if x.name == name), key=lambda x: x.call)
+        open_ = [x for x in group if x.removed and x.key not in state.clarified]
         chosen.append(open_[0] if open_ else group[0])
     clarified: list[str] = []
     for p in chosen:

@@ -10,7 +10,7 @@ from ..io import read_jsonl, write_sidecar
 from ..models.base import run_sync
 from ..schema import Transcript
 from .agents import AgentFactory
-from .metrics import score_transcript, summarise, table_csv, table_markdown
+from .metrics import score_transcript, source_table, summarise, table_csv, table_markdown
 from .runner import EvalConfig, load_records, run_batch
 from .simulators import make_simulator
 
@@ -28,6 +28,7 @@ def score_run(run_dir: Path, name: str | None = None) -> dict[str, Any]:
     (run_dir / "summary.json").write_text(json.dumps(summ, indent=2, sort_keys=True, default=str) + "\n")
     (run_dir / "table.md").write_text(table_markdown({name: summ}))
     (run_dir / "table.csv").write_text(table_csv({name: summ}))
+    (run_dir / "sources.md").write_text(source_table(summ))
     try:
         from ..report.plots import plot_breakdowns
 

@@ -26,6 +26,7 @@ def stated_in(texts: list[str], value: Any) -> bool:
 
 
 def level_for(absent: list[str], n_calls: int) -> int:
+    """The paper's levels: 1 one value, 2 several of one call, 3 several calls."""
     if not absent:
         return 0
     calls = {k.split(".", 1)[0] for k in absent}
@@ -44,12 +45,16 @@ def external_record(sample: ToolSample, seed: int = 0) -> ICRecord:
     followup = [str(t) for t in sample.metadata.get(FOLLOWUP) or []]
     known = [sample.query] + [m.content for m in sample.context if m.role == "user"]
     key_info = []
+    first_of: dict[str, str] = {}  # one value missing in several calls is one intent, asked once
     for ci, call in enumerate(sample.calls):
         args = {}
         for p, v in call.arguments.items():
             if f"{ci}.{p}" in absent:
+                vk = repr(v)
+                linked = first_of.get(vk)
+                first_of.setdefault(vk, f"{ci}.{p}")
                 args[p] = ArgInfo(value=v, removed=True, method=RemovalMethod.absent, original_value=None,
-                                  current_value="")
+                                  current_value="", linked_to=linked)
             else:
                 found = stated_in(known, v)
                 args[p] = ArgInfo(value=v, located=found, reference=call.references.get(p))
