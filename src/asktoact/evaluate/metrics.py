@@ -122,11 +122,30 @@ def _agree(p: ToolCall, g: ToolCall) -> tuple[int, int]:
     return hit, extra
 
 
+def _coerce(v: Any, schema: dict) -> Any:
+    """Numeric and boolean strings as the numbers/booleans a schema asks for (recursively)."""
+    t = schema.get("type")
+    types = t if isinstance(t, list) else [t]
+    if isinstance(v, str) and "string" not in types:
+        n = norm_value(v)
+        if n[0] == "n" and ("number" in types or "integer" in types and float(n[1]).is_integer()):
+            return n[1]
+        if n[0] == "b" and "boolean" in types:
+            return n[1]
+    if isinstance(v, list) and isinstance(schema.get("items"), dict):
+        return [_coerce(x, schema["items"]) for x in v]
+    if isinstance(v, dict) and isinstance(schema.get("properties"), dict):
+        return {k: _coerce(x, schema["properties"].get(k, {})) for k, x in v.items()}
+    return v
+
+
 def argument_errors(calls: Sequence[Any], tools: Sequence[Any]) -> list[str]:
     """Each call's arguments against its tool's JSON Schema: unknown parameters, types, enums.
 
-    Required parameters are not demanded here (benchmarks' ground truth leaves some out);
-    a wrong type or a value outside an enum makes the solution invalid for SCR.
+    Required parameters are not demanded here (benchmarks' ground truth leaves some out).
+    A number written as a string ("21" for an integer) is read as the number, as PRS does and
+    as the corpora's own ground truth writes them; a value of the wrong kind ("abc" for an
+    integer, a list for a string) or outside an enum makes the solution invalid for SCR.
     """
     from jsonschema import Draft202012Validator
 
@@ -143,7 +162,7 @@ def argument_errors(calls: Sequence[Any], tools: Sequence[Any]) -> list[str]:
                 errs.append(f"calls[{i}].{c.name}.{k}: no such parameter")
                 continue
             sch = {x: y for x, y in props[k].items() if x not in ("default", "required")}
-            for e in Draft202012Validator(sch).iter_errors(v):
+            for e in Draft202012Validator(sch).iter_errors(_coerce(v, sch)):
                 errs.append(f"calls[{i}].{c.name}.{k}: {e.message[:120]}")
                 break
     return errs

@@ -193,8 +193,8 @@ KEEP = frozenset({"from", "to", "in", "out", "on", "off", "new", "current", "sta
 
 def content(text: str) -> list[str]:
     ws = words(text)
-    return [stem(w) for w in ws if w not in STOP] + [a + b for a, b in zip(ws, ws[1:])
-                                                     if b in _PARTICLES or len(b) == 1 and len(a) > 1]
+    return [stem(w) for w in ws if w not in STOP] + [a + b for a, b in zip(ws, ws[1:]) if a not in STOP and (
+        b in _PARTICLES or len(b) == 1 and b not in "ai" and len(a) > 1)]
 
 
 _PARTICLES = {"in", "out", "up", "off", "on", "down"}  # "check in" -> "checkin", as in check_in_time

@@ -10,6 +10,7 @@ drew out, are kept in ``metadata["asks"]`` (real, human-written clarifying quest
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -82,6 +83,9 @@ class APIBankSource(Source):
             args = a.get("arguments") or {}
             if not isinstance(args, dict):
                 raise FieldError(f"answers[{i}].arguments", "expected an object")
+            tool = next((t for t in tools if t.name == a["name"]), None)
+            if tool is not None:
+                args = _fit(args, tool, f"answers[{i}].arguments")
             calls.append(ToolCall(name=a["name"], arguments=args))
         for i, m in enumerate(turns):
             if not isinstance(m, dict):
@@ -114,6 +118,26 @@ class APIBankSource(Source):
         meta = {"file": item.context.get("file"), ABSENT: absent, FOLLOWUP: followup, "asks": asks}
         return [ToolSample(id=item.record_id, source=self.name, query=query, tools=tools, calls=calls,
                            context=context, metadata=meta)]
+
+
+def _fit(args: dict, tool: Any, field: str) -> dict:
+    """The ground truth as its tool declares it: a list written as a Python literal string
+    (API-Bank writes ``health_data`` so) is read as the list; an argument the tool does not
+    declare makes the record unusable (no solution could be both right and valid)."""
+    out = {}
+    for k, v in args.items():
+        sch = tool.param(k)
+        if k not in tool.param_names:
+            raise FieldError(f"{field}.{k}", f"not a parameter of {tool.name}")
+        if sch.get("type") == "array" and isinstance(v, str) and v.strip().startswith("["):
+            try:
+                lit = ast.literal_eval(v.strip())
+            except (ValueError, SyntaxError):
+                lit = None
+            if isinstance(lit, list):
+                v = lit
+        out[k] = v
+    return out
 
 
 def _value(calls: list[ToolCall], key: str) -> Any:
