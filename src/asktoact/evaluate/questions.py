@@ -87,7 +87,7 @@ SYNONYMS = [
     ("formula", "calculation", "calculate", "expression", "equation", "compute", "math", "sum"),
     ("start", "span", "range", "period", "interval", "window"),
     ("end", "span", "range", "period", "interval", "window"),
-    ("user", "credential", "credentials", "login"),
+    ("user", "username", "credential", "credentials", "login"),
     ("password", "credential", "credentials", "login"),
     ("source", "text", "translate", "original"),
     ("target", "translate", "into"),
@@ -151,6 +151,8 @@ PAIRS = [{"start", "end"}, {"from", "to"}, {"begin", "end"}, {"minimum", "maximu
 GENERIC = {"name", "number", "value", "type", "kind", "thing", "one", "option", "choice", "amount", "data"}
 # words that say what kind of value, not which (carried by cues such as "how many")
 KIND_WORDS = {"count", "number", "amount", "total", "quantity", "num"}
+# words that ask for both values of a pair at once ("the time span", "your credentials")
+BOTH_WORDS = {"span", "range", "period", "interval", "window", "credential", "login"}
 # words naming the person asked ("your name" is the patient's, not the doctor's)
 SELF_WORDS = {"user", "username", "patient", "customer", "my", "own", "applicant", "member", "holder", "sender",
               "account", "caller", "client", "owner", "self", "personal", "contact"}
@@ -298,7 +300,15 @@ class Reading:
     clause_scores: list[list[float]] = field(default_factory=list)
 
 
+_TITLED = re.compile(r"\b(Dr|Mr|Mrs|Ms|Prof|St)\.?\s+[A-Z][\w-]*")
+# dates and quoted phrases the question states; a quoted single word may name a parameter ("file_name2")
+_VALUES = re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?\b|\"[^\"]*\s[^\"]*\"|“[^”]*\s[^”]*”")
+
+
 def request_sentences(question: str) -> list[str]:
+    """Sentences that ask for something. Values the question itself states ("with Dr. John
+    on 2023-10-15") are what it already knows, not what it asks for: they are blanked."""
+    question = _VALUES.sub(" that ", _TITLED.sub(" them ", question))
     sents = [s.strip() for s in _SENT.split(question.strip()) if s.strip()]
     asking = [s for s in sents if _REQUEST.search(s) and not _CONFIRM.search(s)]
     return asking
@@ -349,7 +359,7 @@ class QuestionReader:
         for w in content(tail or ""):
             weight.setdefault(w, 0.5)
         api_words = set().union(*(set(content(" ".join(name_parts(p.api)))) for p in params)) if params else set()
-        named = set().union(*(p.name_words for p in params))
+        named = set().union(*(p.name_words | p.syn_words for p in params))
         q = {w for w in weight if w not in api_words or w in named} or set(weight)
         ws = words(head)
         pairs = {a + b for a, b in zip(ws, ws[1:])} & named  # "travel to" -> travel_to, "first name"
@@ -429,6 +439,11 @@ class QuestionReader:
                 da, db = a.name_words - b.name_words, b.name_words - a.name_words
                 if any(x in da and y in db or x in db and y in da for pair in PAIRS for x in pair for y in pair - {x}):
                     targets.extend(i for i in (top, rivals[0]) if i not in targets)
+            both = set(content(c)) & BOTH_WORDS
+            if both and any(sc[i] >= self.min_score for i in range(len(params))):
+                for i, p in enumerate(params):
+                    if p.syn_words & both and sc[i] >= 0.5 * self.min_score and i not in targets:
+                        targets.append(i)
         return Reading(targets, best, best_score, all_scores)
 
     def _embed(self, cls: list[str], params: Sequence[Param]) -> list[list[float]]:
