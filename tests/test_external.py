@@ -115,7 +115,7 @@ def test_bfcl_miss_param_ask_turn_with_context(shared):
     assert [c.name for m in s.context if m.tool_calls for c in m.tool_calls][:3] == ["cd", "mkdir", "mv"]
     assert "multi_turn_miss_param_0/turn_4" not in recs  # the user's answer is not a task of its own
     r = external_record(s)
-    assert r.level == 3 and r.key_info[3].arguments["file_name2"].linked_to == "1.source"  # one value, one intent
+    assert r.level == 1 and r.key_info[3].arguments["file_name2"].linked_to == "1.source"  # one value, one intent
     # the other turns are fully specified: the right move there is to act at once
     assert recs["multi_turn_miss_param_0/turn_0"].metadata["absent"] == []
     # the later turns see the ask turn and its answer in their context
@@ -205,3 +205,8 @@ def test_eval_on_external_suites_with_reference_agents(tmp_path, shared, src, pa
         assert guess["mean"][c] == 0, (c, guess["mean"])
     assert "| ASK | ACT |" in (tmp_path / "p" / "table.md").read_text()
     assert (tmp_path / "p" / "sources.md").read_text().count(f"| {src} |") == 1
+
+
+def test_unreadable_first_turn_is_neither_ask_nor_act():
+    m = aggregate([score_transcript(_tr("x", [TurnKind.invalid], 0)), score_transcript(_tr("y", [TurnKind.invalid], 1))])
+    assert m["ACT"] == 0 and m["ASK"] == 0

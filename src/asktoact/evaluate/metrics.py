@@ -183,6 +183,7 @@ class QueryScore:
     termination: str = ""
     source: str = ""
     asked_first: bool = False  # the first move was a question, before any call
+    acted_first: bool = False  # the first move was a solution (calls), with no question
 
 
 def score_transcript(t: Transcript, offered: set[str] | None = None) -> QueryScore:
@@ -197,8 +198,9 @@ def score_transcript(t: Transcript, offered: set[str] | None = None) -> QuerySco
     prs_ = prs(sol, gold) if sol is not None else 0.0
     errs = Counter(turn.judged_error.value for turn in t.turns if turn.judged_error is not None)
     asked_first = bool(t.turns) and t.turns[0].kind == TurnKind.question
+    acted_first = bool(t.turns) and t.turns[0].kind == TurnKind.solution
     return QueryScore(t.record_id, t.trial, C, t.n_unspecified, T, valid, tss, prs_, t.n_calls, errs,
-                      t.termination.value, t.source, asked_first)
+                      t.termination.value, t.source, asked_first, acted_first)
 
 
 def aggregate(scores: Sequence[QueryScore]) -> dict[str, float]:
@@ -223,7 +225,7 @@ def aggregate(scores: Sequence[QueryScore]) -> dict[str, float]:
             "SCR": 100 * sum(s.valid for s in scores) / N, "TSS": 100 * sum(s.TSS for s in scores) / N,
             "PRS": 100 * sum(s.PRS for s in scores) / N,
             "ASK": 100 * sum(s.asked_first for s in need) / len(need) if need else nan,
-            "ACT": 100 * sum(s.T == 0 and not s.asked_first for s in full) / len(full) if full else nan}
+            "ACT": 100 * sum(s.acted_first for s in full) / len(full) if full else nan}
 
 
 def error_rates(scores: Sequence[QueryScore]) -> dict[str, float]:

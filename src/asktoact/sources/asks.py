@@ -66,7 +66,8 @@ def external_record(sample: ToolSample, seed: int = 0) -> ICRecord:
     original = "\n".join([sample.query] + followup)
     meta = {k: v for k, v in sample.metadata.items() if k not in (ABSENT, FOLLOWUP)}
     meta["external"] = True
-    return ICRecord(id=sample.id, source=sample.source, level=level_for(absent, len(sample.calls)), seed=seed,
+    intents = [f"{ci}.{p}" for ci, c in enumerate(key_info) for p, a in c.arguments.items() if a.removed and not a.linked_to]
+    return ICRecord(id=sample.id, source=sample.source, level=level_for(intents, len(sample.calls)), seed=seed,
                     original_query=original, unspecified_query=sample.query, tools=sample.tools, calls=sample.calls,
                     key_info=key_info, context=sample.context, rewrite=RewriteInfo(method="none"),
                     quality=QualityInfo(), metadata=meta)
