@@ -55,6 +55,7 @@ def test_apibank_dialogue_becomes_an_absent_intent_record(apibank):
     s = recs["apibank:level1:0"]
     assert s.query.startswith("Can you please modify my appointment")
     assert s.context == [] and s.metadata["absent"] == ["0.appointment_id"]  # date and doctor were said
+    assert s.metadata["eval_only"]  # the oracle is validated on these questions: never trained on
     assert s.metadata["followup"][0].startswith("The appointment ID is 34567890")
     ask = s.metadata["asks"][0]
     assert ask["question"].startswith("Sure, I can help you with that. Please provide me with the appointment ID")

@@ -6,6 +6,7 @@ being answered starts at the first user turn after the last call; everything bef
 ``context``. Values of the call that the user had not said by then but says later (when the
 agent asks) are absent intents; the agent's questions in between, with the values each one
 drew out, are kept in ``metadata["asks"]`` (real, human-written clarifying questions).
+Samples are marked evaluation-only: the user simulator is validated on these questions.
 """
 
 from __future__ import annotations
@@ -115,7 +116,8 @@ class APIBankSource(Source):
             asked = [k for k in absent if not stated_in(said, _value(calls, k)) and stated_in([reply], _value(calls, k))]
             given = [f"{ci}.{p}" for ci, c in enumerate(calls) for p, v in c.arguments.items() if stated_in(said, v)]
             asks.append({"turn": i, "question": text, "reply": reply, "asked": asked, "given": given})
-        meta = {"file": item.context.get("file"), ABSENT: absent, FOLLOWUP: followup, "asks": asks}
+        # the oracle is validated on these questions (bench/oracle_external.py): never trained on
+        meta = {"file": item.context.get("file"), ABSENT: absent, FOLLOWUP: followup, "asks": asks, "eval_only": True}
         return [ToolSample(id=item.record_id, source=self.name, query=query, tools=tools, calls=calls,
                            context=context, metadata=meta)]
 
