@@ -28,9 +28,13 @@ def _progress() -> Progress:
 
 
 def _fail(msg: "str | BaseException", code: int = 2) -> None:
+    from .redact import redact
+
     if isinstance(msg, BaseException):
         msg, code = user_error_line(msg)
-    err.print(f"[red]error:[/red] {msg}", highlight=False, soft_wrap=True)
+    from rich.markup import escape
+
+    err.print(f"[red]error:[/red] {escape(redact(msg))}", highlight=False, soft_wrap=True, markup=True)
     raise typer.Exit(code)
 
 
@@ -297,8 +301,13 @@ def eval_(data: Path = typer.Option(..., "--data", "-d", help="IC records to eva
           persona: Optional[str] = typer.Option(None, help="Fix one persona: cold, reluctant, irritable, enthusiastic, skeptic, jokester"),
           temperature: float = typer.Option(0.0, help="Sampling temperature of the model under test"),
           max_tokens: int = typer.Option(512, help="Most new tokens per model turn"),
-          no_cache: bool = typer.Option(False, "--no-cache", help="Bypass the reply cache")) -> None:
+          no_cache: bool = typer.Option(False, "--no-cache", help="Bypass the reply cache"),
+          force_new: bool = typer.Option(False, "--force-new", help="If --out holds a run with other settings, write "
+                                                                    "a fresh folder beside it (OUT.2, ...) instead of refusing")) -> None:
     """Evaluate a model against a simulated user; writes transcripts, scores, tables and a plot.
+
+    Rerun the same command to resume: dialogues with a result are kept, failed ones (endpoint,
+    simulator errors) are retried. Exits 1 while any dialogue has failed.
 
     Model specs: embedded, hf:PATH_OR_ID[?adapter=DIR], openai:MODEL[@URL], vllm:/sglang:/ollama:/llamacpp:MODEL,
     script:perfect|guess|repeat. Simulators: oracle, oracle+embed, llm:MODEL_SPEC.
@@ -310,14 +319,31 @@ def eval_(data: Path = typer.Option(..., "--data", "-d", help="IC records to eva
         _fail(f"no such file: {data}")
     cfg = EvalConfig(max_rounds=max_rounds, concurrency=concurrency, trials=trials, seed=seed, limit=limit,
                      persona=persona, temperature=temperature, max_tokens=max_tokens)
+    from .evaluate.runner import FAILED
+
     with _progress() as prog:
         task = prog.add_task("dialogues", total=None)
+        failed = [0]
+
+        def started(todo: int, done: int) -> None:
+            prog.update(task, total=todo, description=f"dialogues ({done} already done)" if done else "dialogues")
+
+        def finished(t) -> None:
+            failed[0] += t.termination.value in FAILED
+            prog.update(task, advance=1, description=f"dialogues (failed {failed[0]})" if failed[0] else None)
+
         try:
-            summ = run_eval(data, model, simulator, out, cfg, on_done=lambda t: prog.advance(task, 1), cache=not no_cache)
-        except ValueError as e:
+            summ = run_eval(data, model, simulator, out, cfg, on_done=finished, cache=not no_cache,
+                            force_new=force_new, on_start=started)
+        except (ValueError, RuntimeError) as e:
             _fail(e)
     print_summary(summ)
-    console.print(f"run folder: {out} (transcripts.jsonl, summary.json, table.md, table.csv, breakdown.png)")
+    console.print(f"run folder: {summ.get('run_dir', out)} (transcripts.jsonl, summary.json, table.md, table.csv, breakdown.png)")
+    if summ.get("failed"):
+        from .evaluate.stage import failed_note
+
+        err.print(f"[yellow]{failed_note(summ).strip()}[/yellow]", highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
 
 
 def print_summary(summ: dict) -> None:
@@ -328,7 +354,8 @@ def print_summary(summ: dict) -> None:
         t.add_column(c + (" (rounds)" if c == "IR" else " %"), justify="right")
     t.add_row(*[fmt(summ["mean"][c]) + (f" ±{summ['std'][c]:.2f}" if summ["trials"] > 1 else "") for c in COLUMNS])
     console.print(t)
-    console.print("terminations: " + ", ".join(f"{k} {v}" for k, v in summ["terminations"].items()))
+    console.print("terminations: " + ", ".join(f"{k} {v}" for k, v in summ["terminations"].items())
+                  + (f"; failed: {summ['failed']} (not scored)" if summ.get("failed") else ""))
     if summ.get("usage"):
         console.print("model usage: " + ", ".join(f"{k} {v}" for k, v in summ["usage"].items()))
 
@@ -536,7 +563,15 @@ def _global(debug: bool = typer.Option(False, "--debug", help="Show the Python t
 
 
 def user_error_line(e: BaseException) -> tuple[str, int]:
-    """One line for an error, and the exit code: 2 for what the user can fix, 1 otherwise."""
+    """One line for an error, and the exit code: 2 for what the user can fix, 1 otherwise.
+    Every secret the run has read is redacted from it."""
+    from .redact import redact
+
+    line, code = _error_line(e)
+    return redact(line), code
+
+
+def _error_line(e: BaseException) -> tuple[str, int]:
     from pydantic import ValidationError
 
     try:
@@ -586,7 +621,9 @@ def main() -> None:  # pragma: no cover - the console script; tests drive it as 
         if debug:
             raise
         line, code = user_error_line(e)
-        err.print(f"[red]error:[/red] {line}", markup=True, highlight=False, soft_wrap=True)
+        from rich.markup import escape
+
+        err.print(f"[red]error:[/red] {escape(line)}", markup=True, highlight=False, soft_wrap=True)
         sys.exit(code)
     sys.exit(rc if isinstance(rc, int) else 0)
 
