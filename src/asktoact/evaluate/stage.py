@@ -177,35 +177,40 @@ def run_eval(records_path: Path, model: str, simulator: str, out: Path, cfg: Eva
 
     out = Path(out)
     settings = run_settings(records_path, model, simulator, cfg)
-    if force_new:
-        try:
-            check_run_folder(out, settings)
-        except RunConflict:
-            out = fresh_folder(out)
-    out.mkdir(parents=True, exist_ok=True)
-    with RunLock(out):
+    try:
         check_run_folder(out, settings)
-        run_file = out / RUN_FILE
-        if not run_file.exists():
-            tmp = out / f".{RUN_FILE}.tmp-{os.getpid()}"
-            tmp.write_text(json.dumps({"fingerprint": settings_fingerprint(settings), "settings": settings},
-                                      indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
-            os.replace(tmp, run_file)
-        records = load_records(records_path, cfg.limit)
-        factory = AgentFactory(model, cache=cache)
+    except RunConflict:
+        if not force_new:
+            raise
+        out = fresh_folder(out)
+    records = load_records(records_path, cfg.limit)  # bad input and bad specs fail before the folder is touched
+    factory = AgentFactory(model, cache=cache)
+    try:
         sim = make_simulator(simulator, embedder)
-        try:
+    except BaseException:
+        factory.close()
+        raise
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        with RunLock(out):
+            check_run_folder(out, settings)  # again, now that no one else can write
+            run_file = out / RUN_FILE
+            if not run_file.exists():
+                tmp = out / f".{RUN_FILE}.tmp-{os.getpid()}"
+                tmp.write_text(json.dumps({"fingerprint": settings_fingerprint(settings), "settings": settings},
+                                          indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
+                os.replace(tmp, run_file)
             written = run_sync(run_batch(records, factory, sim, cfg, out / "transcripts.jsonl", on_done, on_start))
-        finally:
-            factory.close()
-            sim.close()
-        if not written and (out / "transcripts.jsonl").exists():
-            compact(out / "transcripts.jsonl", [(r.id, t) for t in range(cfg.trials) for r in records])
-        cfg_d = {**cfg.__dict__, "records": str(records_path), "model": model, "simulator": simulator}
-        cfg_d.pop("system_prompt", None)
-        write_sidecar(out / "transcripts.jsonl", "eval", cfg_d, {"records": len(records), "written_this_run": written,
-                                                                 "usage": factory.usage})
-        summ = score_run(out)
+            if not written and (out / "transcripts.jsonl").exists():
+                compact(out / "transcripts.jsonl", [(r.id, t) for t in range(cfg.trials) for r in records])
+            cfg_d = {**cfg.__dict__, "records": str(records_path), "model": model, "simulator": simulator}
+            cfg_d.pop("system_prompt", None)
+            write_sidecar(out / "transcripts.jsonl", "eval", cfg_d, {"records": len(records), "written_this_run": written,
+                                                                     "usage": factory.usage})
+            summ = score_run(out)
+    finally:
+        factory.close()
+        sim.close()
     summ["usage"] = factory.usage
     summ["run_dir"] = str(out)
     return summ
