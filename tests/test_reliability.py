@@ -64,16 +64,27 @@ def test_refetch_replaces_only_our_own_folder_and_a_failed_one_keeps_the_old(tmp
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.whl", "b.whl", "c.whl", "d"]
 
 
-def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "ASKTOACT_DEBUG": ""}
-    return subprocess.run([sys.executable, "-m", "asktoact.cli", *args], capture_output=True, text=True, cwd=cwd, env=env)
+def _cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    e = {**os.environ, "ASKTOACT_DEBUG": "", **{k: v for k, v in (env or {}).items() if v is not None}}
+    for k, v in (env or {}).items():
+        if v is None:
+            e.pop(k, None)
+    return subprocess.run([sys.executable, "-m", "asktoact.cli", *args], capture_output=True, text=True, cwd=cwd, env=e)
 
 
 @pytest.mark.parametrize("setup,args,needle", [
     (None, ["check", "{t}/missing.jsonl"], "No such file or directory: {t}/missing.jsonl"),
     ("dir", ["masks", "{t}/d"], "Is a directory"),
     ("latin1", ["check", "{t}/bad.jsonl"], "{t}/bad.jsonl: line 1: line: not UTF-8 text"),
-    ("torn", ["check", "{t}/torn.jsonl"], "{t}/torn.jsonl: line 2: line: not valid JSON"),
+    (None, ["augment", "{t}/missing", "-o", "{t}/x"], "Not a folder written by `asktoact dialogues`"),
+    ("dir", ["export", "{t}/d", "-f", "hf", "-o", "{t}/x"], "Is a directory"),
+    ("recs", ["dialogues", "{t}/recs.jsonl", "-o", "{t}/x", "--tone", "shouty"], "unknown --tone 'shouty'"),
+    ("recs", ["dialogues", "{t}/recs.jsonl", "-o", "{t}/x", "--model", "embedded?dtype=foo"], "bad value 'foo' for dtype"),
+    ("recs", ["eval", "-d", "{t}/recs.jsonl", "-m", "hf:/nonexistent", "-o", "{t}/e"], "no such model folder: /nonexistent"),
+    ("recs", ["eval", "-d", "{t}/recs.jsonl", "-m", "embedded:anything", "-o", "{t}/e"], "unknown embedded variant 'anything'"),
+    ("recs", ["eval", "-d", "{t}/recs.jsonl", "-m", "openai:gpt-4o", "-o", "{t}/e"], "set the API key in $OPENAI_API_KEY"),
+    ("recs", ["eval", "-d", "{t}/recs.jsonl", "-m", "script:perfect", "-o", "{t}/e", "--persona", "x"], "unknown persona 'x'"),
+    (None, ["build", "sealtools", "{t}/missing.json", "-o", "{t}/b"], "no such file or folder: {t}/missing.json"),
     ("yaml", ["train", "{t}/bad.yaml"], "malformed YAML"),
     (None, ["train", "--set", "max_len=abc", "--set", "data=x.jsonl"], "invalid TrainConfig: max_len"),
     (None, ["train", "--set", "nonsense"], "is not KEY=VALUE"),
@@ -88,12 +99,15 @@ def test_user_errors_are_one_error_line_and_exit_2(tmp_path, setup, args, needle
         (tmp_path / "torn.jsonl").write_text('{"id": "a", "record_id": "r", "messages": []}\n{"id": "b", "rec')
     elif setup == "yaml":
         (tmp_path / "bad.yaml").write_text("data: [unclosed\n")
-    r = _cli(*[a.format(t=t) for a in args])
+    elif setup == "recs":
+        (tmp_path / "recs.jsonl").write_text("")
+    r = _cli(*[a.format(t=t) for a in args], env={"OPENAI_API_KEY": None})
     lines = [x for x in r.stderr.splitlines() if x.strip()]
     assert r.returncode == 2, r.stderr
     assert len(lines) == 1 and lines[0].startswith("error: "), r.stderr
     assert needle.format(t=t) in lines[0]
     assert "Traceback" not in r.stderr + r.stdout
+    assert not (tmp_path / "e").exists() and not (tmp_path / "x" / "dialogues.jsonl").exists()  # nothing half made
 
 
 def test_debug_shows_the_traceback(tmp_path):

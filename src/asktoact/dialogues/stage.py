@@ -128,6 +128,10 @@ def make_dialogues(records: list[ICRecord], seed: int, model: ChatModel | None =
 
 def run_dialogues(records_path: Path, out: Path, seed: int = 0, model: ChatModel | None = None,
                   tone: str | None = None, progress=None) -> DialogueStats:
+    from .content import TONES
+
+    if tone is not None and tone not in TONES:
+        raise ValueError(f"unknown tone {tone!r}; known: {', '.join(TONES)}")
     out.mkdir(parents=True, exist_ok=True)
     st = DialogueStats()
     # all outputs are put in place together when complete (io.AtomicOutputs); a bad input line

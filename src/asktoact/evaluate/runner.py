@@ -195,9 +195,10 @@ async def run_batch(records: Sequence[ICRecord], factory: AgentFactory, sim: Sim
     return written
 
 
-def load_records(path: Path, limit: int | None = None) -> list[ICRecord]:
+def load_records(path: Path, limit: int | None = None, rejects: Any = None) -> list[ICRecord]:
+    """Records that passed quality control; with ``rejects``, unreadable lines go there and the rest is read."""
     out = []
-    for r in read_jsonl(path, ICRecord):
+    for r in read_jsonl(path, ICRecord, rejects=rejects):
         if not r.quality.passed:
             continue
         out.append(r)

@@ -130,8 +130,11 @@ def score_run(run_dir: Path, name: str | None = None) -> dict[str, Any]:
     from ..report.tables import with_run_columns
 
     run_dir = Path(run_dir)
+    from ..io import RejectSink
+
     latest: dict[tuple[str, int], Transcript] = {}
-    for t in read_jsonl(run_dir / "transcripts.jsonl", Transcript):
+    rj = RejectSink(stage="score")  # transcripts are a journal: a kill may tear its last line
+    for t in read_jsonl(run_dir / "transcripts.jsonl", Transcript, rejects=rj, verify=False):
         latest[(t.record_id, t.trial)] = t
     trs = [latest[k] for k in sorted(latest, key=lambda k: (k[1], k[0]))]
     failed = [t for t in trs if t.termination in FAILED_TERMINATIONS]
@@ -146,6 +149,7 @@ def score_run(run_dir: Path, name: str | None = None) -> dict[str, Any]:
     summ["failed"] = len(failed)
     summ["failed_by"] = dict(Counter(t.termination.value for t in failed))
     summ["failed_ids"] = [f"{t.record_id}#{t.trial}" for t in failed][:50]
+    summ["unreadable_lines"] = rj.count
     (run_dir / "scores.jsonl").write_text("".join(json.dumps({**s.__dict__, "errors": dict(s.errors)}) + "\n" for s in scores))
     (run_dir / "summary.json").write_text(json.dumps(summ, indent=2, sort_keys=True, default=str) + "\n")
     md, csv = with_run_columns(table_markdown({name: summ}), table_csv({name: summ}), {name: summ})
@@ -175,7 +179,12 @@ def run_eval(records_path: Path, model: str, simulator: str, out: Path, cfg: Eva
     (``summary["run_dir"]`` says where)."""
     from ..fingerprint import settings_fingerprint
 
+    from .personas import draw_persona
+    import random
+
     out = Path(out)
+    if cfg.persona:
+        draw_persona(random.Random(0), cfg.persona)  # an unknown persona is an error now, not N failed dialogues
     settings = run_settings(records_path, model, simulator, cfg)
     try:
         check_run_folder(out, settings)
@@ -183,7 +192,14 @@ def run_eval(records_path: Path, model: str, simulator: str, out: Path, cfg: Eva
         if not force_new:
             raise
         out = fresh_folder(out)
-    records = load_records(records_path, cfg.limit)  # bad input and bad specs fail before the folder is touched
+    from ..io import RejectSink
+
+    unreadable = RejectSink(stage="eval")
+    records = load_records(records_path, cfg.limit, unreadable)  # bad specs fail before the folder is touched
+    if not records and unreadable.count:  # not one line was a record: the file is wrong, not a line of it
+        r = unreadable.items[0]
+        raise ValueError(f"{records_path}: line {r.line}: {r.field}: {r.reason}"
+                         + (f" (and {unreadable.count - 1} more unreadable lines)" if unreadable.count > 1 else ""))
     factory = AgentFactory(model, cache=cache)
     try:
         sim = make_simulator(simulator, embedder)
@@ -213,4 +229,5 @@ def run_eval(records_path: Path, model: str, simulator: str, out: Path, cfg: Eva
         sim.close()
     summ["usage"] = factory.usage
     summ["run_dir"] = str(out)
+    summ["unreadable_records"] = [f"{r.source}: line {r.line}: {r.field}: {r.reason}" for r in unreadable.items]
     return summ
