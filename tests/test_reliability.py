@@ -178,3 +178,198 @@ def test_next_stage_refuses_a_torn_output_next_to_an_old_sidecar(tmp_path, share
     r = _cli("dialogues", str(recs), "-o", str(tmp_path / "dlg"))
     assert r.returncode == 2 and "does not match its sidecar" in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "dlg" / "dialogues.jsonl.meta.json").exists()  # nothing vouched for downstream
+
+
+# ------------------------------------------------------------------ eval: failures are failures
+
+import json  # noqa: E402
+import socket  # noqa: E402
+
+from asktoact.curate.stage import BuildConfig, run_build  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def ic_records(tmp_path_factory):
+    from conftest import need_shared
+
+    out = tmp_path_factory.mktemp("ic")
+    run_build(BuildConfig(source="sealtools", path=str(need_shared("toolbench_style", "sealtool.json")), out=str(out),
+                          seed=0, similarity=False, limit=40, level_weights={0: 0, 1: 1, 2: 1, 3: 1}))
+    return out / "ic_records.jsonl"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _asks(msgs, body):
+    return "[QUESTION] Which value should I use?"
+
+
+def test_failed_dialogues_are_retried_and_never_scored(ic_records, tmp_path):
+    """5xx after retries, 401, connection refused: failed, not results; after recovery a rerun sends requests."""
+    from asktoact.evaluate.runner import EvalConfig
+    from asktoact.evaluate.stage import run_eval
+    from asktoact.testing.fake_server import FakeOpenAI
+
+    port = _free_port()
+    spec = f"openai:m@http://127.0.0.1:{port}/v1?retries=1&backoff=0.01"
+    run = tmp_path / "run"
+    args = ["eval", "-d", str(ic_records), "-m", spec, "-o", str(run), "--limit", "4", "--max-rounds", "1", "--no-cache"]
+    with FakeOpenAI(_asks, port=port) as srv:
+        srv.fail_all = 503
+        r = _cli(*args)
+        assert len(srv.requests) == 8  # 4 dialogues x (1 try + 1 retry)
+    assert r.returncode == 1 and "failed: 4 (model_error 4)" in r.stderr and "Traceback" not in r.stderr
+    summ = json.loads((run / "summary.json").read_text())
+    assert summ["failed"] == 4 and summ["n"] == 0 and summ["terminations"] == {}
+    assert "failed: 4" in (run / "table.md").read_text() and "| 0 | 4 |" in (run / "table.md").read_text()
+    cfg = EvalConfig(limit=4, max_rounds=1)
+    with FakeOpenAI(_asks, port=port) as srv:
+        srv.fail_all = 401
+        summ = run_eval(ic_records, spec, "oracle", run, cfg, cache=False)
+        assert len(srv.requests) == 4 and summ["failed_by"] == {"model_error": 4}  # retried, 401 not retried again
+    summ = run_eval(ic_records, spec, "oracle", run, cfg, cache=False)  # nothing listens: connection refused
+    assert summ["failed"] == 4 and "APIConnectionError" in json.loads((run / "transcripts.jsonl").read_text().splitlines()[0])["error"]
+    with FakeOpenAI(_asks, port=port) as srv:  # the endpoint is back
+        r = _cli(*args)
+        assert len(srv.completed) == 8  # requests were sent again: 2 model turns x 4 dialogues
+    assert r.returncode == 0, r.stderr
+    summ = json.loads((run / "summary.json").read_text())
+    assert summ["failed"] == 0 and summ["n"] == 4 and summ["terminations"] == {"max_rounds": 4}
+    lines = (run / "transcripts.jsonl").read_text().splitlines()
+    assert len(lines) == 4  # failures superseded by their retries, one line per dialogue
+    with FakeOpenAI(_asks, port=port) as srv:
+        assert run_eval(ic_records, spec, "oracle", run, cfg, cache=False)["n"] == 4
+        assert srv.requests == []  # all done: a rerun sends nothing
+
+
+def test_a_secret_echoed_by_the_server_is_redacted(ic_records, tmp_path):
+    from asktoact.testing.fake_server import FakeOpenAI
+
+    secret = "sk-other-variable-0123456789"
+    with FakeOpenAI(_asks) as srv:
+        srv.fail_all, srv.echo_auth = 401, True
+        r = _cli("eval", "-d", str(ic_records), "-m", f"openai:m@{srv.url}?key_env=MY_ENDPOINT_PASS&retries=0",
+                 "-o", str(tmp_path / "run"), "--limit", "2", "--no-cache", env={"MY_ENDPOINT_PASS": secret})
+        assert any(secret in str(h) for h in srv.headers)  # the server did see it
+    assert r.returncode == 1
+    assert secret not in r.stdout + r.stderr
+    written = [p for p in (tmp_path / "run").rglob("*") if p.is_file()]
+    assert written and all(secret.encode() not in p.read_bytes() for p in written)
+    assert "***" in (tmp_path / "run" / "transcripts.jsonl").read_text()
+
+
+HOSTILE = {"deep": "[SUMMARY] done " + "[" * 1000 + "]" * 1000, "wide": "[SUMMARY] " + "[" * 40000,
+           "soe": "[SUMMARY] " + "<SOE>" * 20000, "deep_obj": '[SUMMARY] [{"task": "f", "arguments": ' + "{\"a\": " * 3000}
+
+
+def test_a_hostile_reply_ends_one_dialogue_and_is_safe_to_cache(ic_records, tmp_path, monkeypatch):
+    """~1,000 nested brackets, 40k `[`, 20k `<SOE>`, a 3,000-deep object: invalid turns, no RecursionError,
+    no minutes of CPU, and the cached reply does not kill the resume."""
+    from asktoact.evaluate.runner import EvalConfig
+    from asktoact.evaluate.stage import run_eval
+    from asktoact.protocol import parse_turn
+    from asktoact.schema import TurnKind
+    from asktoact.testing.fake_server import FakeOpenAI
+
+    for text in HOSTILE.values():
+        assert parse_turn(text).kind == TurnKind.invalid  # linear, bounded, never raises
+    monkeypatch.setenv("ASKTOACT_HOME", str(tmp_path / "home"))
+    replies = list(HOSTILE.values())
+    with FakeOpenAI(lambda m, b: replies[len(m[1]["content"]) % len(replies)]) as srv:
+        for i in range(2):  # the second run reads the hostile replies from the cache
+            summ = run_eval(ic_records, f"openai:m@{srv.url}", "oracle", tmp_path / f"r{i}", EvalConfig(limit=8), cache=True)
+            assert summ["terminations"] == {"invalid_output": 8} and summ["failed"] == 0
+        assert len(srv.requests) == 8
+
+
+def test_broken_solutions_on_real_bfcl_records_are_invalid(shared):
+    """A `// comment` or a missing comma makes a solution unreadable, never a call read from its arguments."""
+    from asktoact.protocol import format_solution, parse_turn
+    from asktoact.schema import TurnKind
+    from asktoact.sources import load
+
+    samples = list(load("bfcl", shared("bfcl", "BFCL_v4_parallel_multiple.json"), limit=20))
+    assert len(samples) == 20
+    for s in samples:
+        sol = format_solution(s.calls)
+        ok = parse_turn(f"[SUMMARY] Here you go. {sol}")
+        assert ok.kind == TurnKind.solution and [c.name for c in ok.solution] == [c.name for c in s.calls], s.id
+        assert [c.arguments for c in ok.solution] == [c.arguments for c in s.calls], s.id
+        for broken in (sol.replace('", "arguments"', '", // the call\n "arguments"', 1),
+                       sol.replace('", "arguments"', '" "arguments"', 1),
+                       sol.replace('}, {"name"', '} {"name"', 1) if '}, {"name"' in sol else sol[:-1]):
+            t = parse_turn(f"[SUMMARY] Here you go. {broken}")
+            assert t.kind == TurnKind.invalid and t.solution is None, (s.id, broken)
+
+
+# ----------------------------------------------------------------- eval: runs know their settings
+
+
+def test_a_run_folder_refuses_other_settings_and_force_new_touches_nothing(ic_records, tmp_path):
+    from dataclasses import replace
+
+    from asktoact.evaluate.runner import EvalConfig
+    from asktoact.evaluate.stage import RunConflict, run_eval
+
+    run, cfg = tmp_path / "run", EvalConfig(limit=5)
+    run_eval(ic_records, "script:perfect", "oracle", run, cfg)
+    before = {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()}
+    for change in ({"seed": 1}, {"limit": 6}, {"persona": "cold"}, {"max_rounds": 3}, {"max_tokens": 64}):
+        with pytest.raises(RunConflict, match="holds a run with other settings.*" + next(iter(change))):
+            run_eval(ic_records, "script:perfect", "oracle", run, replace(cfg, **change))
+    with pytest.raises(RunConflict, match="model 'script:perfect' -> 'script:guess'"):
+        run_eval(ic_records, "script:guess", "oracle", run, cfg)
+    with pytest.raises(RunConflict, match="simulator 'oracle' -> 'oracle\\+embed'"):
+        run_eval(ic_records, "script:perfect", "oracle+embed", run, cfg)
+    r = _cli("eval", "-d", str(ic_records), "-m", "script:perfect", "-o", str(run), "--limit", "5", "--seed", "1")
+    lines = [x for x in r.stderr.splitlines() if x.strip()]
+    assert r.returncode == 2 and len(lines) == 1 and "seed 0 -> 1" in lines[0] and "--force-new" in lines[0], r.stderr
+    summ = run_eval(ic_records, "script:perfect", "oracle", run, replace(cfg, seed=1), force_new=True)
+    assert summ["run_dir"] == str(tmp_path / "run.2")
+    assert {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()} == before  # the old run is untouched
+    assert json.loads((tmp_path / "run.2" / "run.json").read_text())["settings"]["config"]["seed"] == 1
+    summ = run_eval(ic_records, "script:perfect", "oracle", run, replace(cfg, concurrency=2, trials=2))
+    assert summ["trials"] == 2 and summ["n"] == 10  # speed and more trials: a resume, not other settings
+
+
+def test_a_second_writer_is_locked_out(ic_records, tmp_path):
+    from asktoact.evaluate.runner import EvalConfig
+    from asktoact.evaluate.stage import RunConflict, RunLock, run_eval
+
+    (tmp_path / "run").mkdir()
+    with RunLock(tmp_path / "run"):
+        r = _cli("eval", "-d", str(ic_records), "-m", "script:perfect", "-o", str(tmp_path / "run"), "--limit", "3")
+        assert r.returncode == 2 and "another asktoact eval is writing to" in r.stderr
+        with pytest.raises(RunConflict):
+            run_eval(ic_records, "script:perfect", "oracle", tmp_path / "run", EvalConfig(limit=3))
+    assert not (tmp_path / "run" / "transcripts.jsonl").exists()
+    run_eval(ic_records, "script:perfect", "oracle", tmp_path / "run", EvalConfig(limit=3))  # free again
+
+
+def test_reply_cache_key_follows_the_adapter_files(tmp_path):
+    from asktoact.models import GenParams
+    from asktoact.models.base import ChatResult
+    from asktoact.models.cache import ReplyCache
+    from asktoact.models.local import LocalModel
+
+    base, adapter = tmp_path / "base", tmp_path / "adapter"
+    base.mkdir()
+    adapter.mkdir()
+    (base / "model.safetensors").write_bytes(b"base weights")
+    (adapter / "adapter_model.safetensors").write_bytes(b"adapter, first training")
+
+    def model() -> LocalModel:  # the cache identity only; no weights are loaded
+        m = LocalModel.__new__(LocalModel)
+        m.path, m.adapter, m.spec = str(base), str(adapter), f"hf:{base}?adapter={adapter}"
+        return m
+
+    cache, msgs, params = ReplyCache(tmp_path / "c.sqlite"), [{"role": "user", "content": "hi"}], GenParams()
+    first = model().cache_id
+    cache.put(first, msgs, params, ChatResult(text="old reply"))
+    assert model().cache_id == first and cache.get(model().cache_id, msgs, params)["text"] == "old reply"
+    (adapter / "adapter_model.safetensors").write_bytes(b"adapter, retrained!!!!")  # same path, same size
+    assert model().cache_id != first and cache.get(model().cache_id, msgs, params) is None
