@@ -150,8 +150,10 @@ def test_a_killed_stage_leaves_the_previous_complete_output(tmp_path, kill_at):
     assert meta["config"]["tag"] == expect
     lines = main.read_text().splitlines()
     assert len(lines) == 2000 and all(f'"tag": "{expect}"' in x for x in lines)
-    if kill_at != "never":  # the killed run's temporaries are left, but never taken for output
+    if kill_at != "never":  # the killed run's temporaries are never taken for output, and swept by the next run
+        assert [p for p in (tmp_path / "out").iterdir() if ".tmp-" in p.name]
         assert run("again", "never").returncode == 0 and check_input(main)["config"]["tag"] == "again"
+        assert not [p for p in (tmp_path / "out").iterdir() if ".tmp-" in p.name]
 
 
 def test_an_edited_or_torn_output_is_refused(tmp_path):
@@ -373,3 +375,162 @@ def test_reply_cache_key_follows_the_adapter_files(tmp_path):
     assert model().cache_id == first and cache.get(model().cache_id, msgs, params)["text"] == "old reply"
     (adapter / "adapter_model.safetensors").write_bytes(b"adapter, retrained!!!!")  # same path, same size
     assert model().cache_id != first and cache.get(model().cache_id, msgs, params) is None
+
+
+# ------------------------------------------------------- kill -9 at several points of each stage
+
+KILL_AT = r"""
+import os, signal, sys, importlib
+target, count = sys.argv[1], int(sys.argv[2])
+mod_name, attr = target.rsplit(".", 1)
+mod = importlib.import_module(mod_name)
+orig, n = getattr(mod, attr), [0]
+def wrapped(*a, **k):
+    n[0] += 1
+    if n[0] == count:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return orig(*a, **k)
+setattr(mod, attr, wrapped)
+sys.argv = ["asktoact"] + sys.argv[3:]
+from asktoact.cli import main
+main()
+"""
+
+
+def _outputs(d: Path) -> dict[str, bytes]:
+    """What a stage put in place (not temporaries, markers or the user's own files)."""
+    return {p.name: p.read_bytes() for p in sorted(d.iterdir())
+            if p.is_file() and not p.name.startswith(".") and p.name != "notes.txt" and not p.name.endswith(".meta.json")}
+
+
+@pytest.fixture(scope="module")
+def dialogue_dir(ic_records, tmp_path_factory):
+    from asktoact.dialogues.stage import run_dialogues
+
+    out = tmp_path_factory.mktemp("dlg")
+    run_dialogues(ic_records, out, seed=0)
+    return out
+
+
+@pytest.mark.parametrize("stage,target,count", [
+    ("build", "asktoact.curate.stage.dump_line", 9),      # while writing records
+    ("build", "asktoact.io.write_sidecar", 2),            # in the middle of putting outputs in place
+    ("dialogues", "asktoact.dialogues.stage.dump_line", 12),
+    ("augment", "asktoact.augment.stage.dump_line", 12),
+])
+def test_kill_9_leaves_the_previous_output_and_a_rerun_matches_an_uninterrupted_one(
+        stage, target, count, ic_records, dialogue_dir, tmp_path, shared):
+    from asktoact.augment.stage import run_augment
+    from asktoact.dialogues.stage import run_dialogues
+    from asktoact.io import IncompleteInput, check_input
+
+    src = shared("toolbench_style", "sealtool.json")
+
+    def run_in_process(out: Path, seed: int) -> None:
+        if stage == "build":
+            run_build(BuildConfig(source="sealtools", path=str(src), out=str(out), seed=seed, similarity=False, limit=40))
+        elif stage == "dialogues":
+            run_dialogues(ic_records, out, seed=seed)
+        else:
+            run_augment(dialogue_dir, out, 0.5, seed)
+
+    args = {"build": ["build", "sealtools", str(src), "--no-similarity", "--limit", "40"],
+            "dialogues": ["dialogues", str(ic_records)], "augment": ["augment", str(dialogue_dir), "--share", "0.5"]}[stage]
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("the user's own notes")
+    run_in_process(out, 0)
+    old = _outputs(out)
+    script = tmp_path / "kill.py"
+    script.write_text(KILL_AT)
+    r = subprocess.run([sys.executable, str(script), target, str(count), *args, "-o", str(out), "--seed", "1"],
+                       capture_output=True, text=True)
+    assert r.returncode == -9, r.stderr
+    assert (out / "notes.txt").read_text() == "the user's own notes"
+    main = {"build": "ic_records.jsonl", "dialogues": "dialogues.jsonl", "augment": "train.jsonl"}[stage]
+    if target.endswith("write_sidecar"):  # killed mid-commit: what is in place is refused, never read as complete
+        with pytest.raises(IncompleteInput, match="stopped while putting its outputs in place"):
+            check_input(out / main)
+    else:  # killed while writing: the previous complete output is in place, vouched for by its sidecar
+        assert _outputs(out) == old and check_input(out / main)["config"]["seed"] == 0
+    run_in_process(out, 1)  # the rerun completes ...
+    ref = tmp_path / "ref"
+    run_in_process(ref, 1)
+    assert _outputs(out) == _outputs(ref) != old  # ... to the bytes of an uninterrupted run
+    assert check_input(out / main)["config"]["seed"] == 1
+    assert (out / "notes.txt").read_text() == "the user's own notes"
+    assert not [p for p in out.iterdir() if ".tmp-" in p.name or p.name.startswith(".asktoact-commit")]
+
+
+def test_kill_9_during_eval_resumes_to_the_same_scores(ic_records, tmp_path):
+    from asktoact.evaluate.runner import EvalConfig
+    from asktoact.evaluate.stage import run_eval
+
+    script = tmp_path / "kill.py"
+    script.write_text(KILL_AT)
+    run = tmp_path / "a" / "run"
+    r = subprocess.run([sys.executable, str(script), "asktoact.evaluate.runner.dump_line", "6", "eval", "-d",
+                        str(ic_records), "-m", "script:repeat", "-o", str(run), "--limit", "12", "--concurrency", "1"],
+                       capture_output=True, text=True)
+    assert r.returncode == -9, r.stderr
+    assert len((run / "transcripts.jsonl").read_text().splitlines()) == 5
+    cfg = EvalConfig(limit=12, concurrency=1)
+    run_eval(ic_records, "script:repeat", "oracle", run, cfg)
+    ref = run_eval(ic_records, "script:repeat", "oracle", tmp_path / "b" / "run", cfg)
+    assert ref["n"] == 12
+    for f in ("scores.jsonl", "summary.json", "table.md", "table.csv"):
+        assert (run / f).read_bytes() == (tmp_path / "b" / "run" / f).read_bytes(), f
+    strip = lambda p: [{k: v for k, v in json.loads(x).items() if k != "latency_s"} for x in p.read_text().splitlines()]  # noqa: E731
+    assert strip(run / "transcripts.jsonl") == strip(tmp_path / "b" / "run" / "transcripts.jsonl")
+
+
+# --------------------------------------------------------------- one bad record never aborts a stage
+
+
+def test_a_3000_deep_argument_is_one_reject_in_build(tmp_path, shared):
+    data = json.loads(shared("toolbench_style", "sealtool.json").read_text())
+    good = [r for r in data if r["answers"] and r["answers"][0]["parameters"]][:12]
+    deep = "x"
+    for _ in range(3000):
+        deep = [deep]
+    bad = json.loads(json.dumps(good[3]))
+    bad["answers"][0]["parameters"][next(iter(bad["answers"][0]["parameters"]))] = deep
+    import sys as _sys
+
+    limit = _sys.getrecursionlimit()
+    _sys.setrecursionlimit(10000)  # only to write the file
+    try:
+        (tmp_path / "in.json").write_text(json.dumps(good[:3] + [bad] + good[4:]))
+    finally:
+        _sys.setrecursionlimit(limit)
+    res = run_build(BuildConfig(source="sealtools", path=str(tmp_path / "in.json"), out=str(tmp_path / "o"),
+                                similarity=False, level_weights={0: 1}))
+    assert res.load.records_in == 12 and res.load.rejected == 1 and res.curate.kept == 11 and res.adds_up()
+    rej = [json.loads(x) for x in (tmp_path / "o" / "rejects.jsonl").read_text().splitlines()]
+    assert [(r["record_id"], r["field"]) for r in rej] == [("sealtools_3", "record")] and "nested too deeply" in rej[0]["reason"]
+
+
+def test_an_unbalanced_soe_and_a_torn_line_are_rejects_in_dialogues_and_augment(ic_records, tmp_path):
+    from asktoact.augment.stage import run_augment
+    from asktoact.dialogues.stage import run_dialogues
+
+    lines = ic_records.read_text().splitlines()
+    bad = json.loads(lines[2])
+    p = next(iter(bad["calls"][0]["arguments"]))
+    bad["calls"][0]["arguments"][p] = bad["key_info"][0]["arguments"][p]["value"] = "Paris <SOE> oops"
+    user_file = tmp_path / "recs.jsonl"  # a user's own file (no sidecar): bad lines are rejects, not the end
+    user_file.write_text("\n".join(lines[:2] + [json.dumps(bad)] + lines[3:]) + "\n" + lines[4][:60] + "\n")
+    st = run_dialogues(user_file, tmp_path / "d", seed=0)
+    assert st.records_in == len(lines) + 1 == st.written + st.rejected + st.skipped_qc + st.unreadable
+    assert st.unreadable == 1 and st.written >= len(lines) - 1 - st.skipped_qc - st.rejected
+    rej = {(r["record_id"], r["line"]): r for r in map(json.loads, (tmp_path / "d" / "rejects.jsonl").read_text().splitlines())}
+    assert "<SOE> without <EOE>" in rej[(bad["id"], None)]["reason"]
+    assert "not valid JSON" in rej[(None, len(lines) + 1)]["reason"] and rej[(None, len(lines) + 1)]["source"] == "recs.jsonl"
+    # augment reads a folder without sidecars (copied by a user) with a torn dialogue line
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    (copy / "records.jsonl").write_bytes((tmp_path / "d" / "records.jsonl").read_bytes())
+    dl = (tmp_path / "d" / "dialogues.jsonl").read_text()
+    (copy / "dialogues.jsonl").write_text(dl + dl.splitlines()[0][:80] + "\n")
+    a = run_augment(copy, tmp_path / "a", 0.5, 0)
+    assert a.dialogues_in == st.written + 1 == a.clean + a.augmented + a.rejected and a.rejected >= 1

@@ -320,6 +320,23 @@ class AtomicOutputs:
         self.dir.mkdir(parents=True, exist_ok=True)
         self._handles: dict[str, Any] = {}
         self._tmp: dict[str, Path] = {}
+        self._sweep()
+
+    def _sweep(self) -> None:
+        """Remove temporaries that a killed stage left (our own ``.NAME.tmp-PID`` names, PID gone);
+        nothing else in the folder is touched."""
+        import re
+
+        for p in self.dir.glob(".*.tmp-*"):
+            m = re.fullmatch(r"\..+\.tmp-(\d+)", p.name)
+            if not m or not p.is_file():
+                continue
+            try:
+                os.kill(int(m.group(1)), 0)
+            except ProcessLookupError:
+                p.unlink(missing_ok=True)
+            except (PermissionError, OverflowError):
+                pass
 
     def open(self, name: str, mode: str = "w"):
         tmp = self.dir / f".{name}.tmp-{os.getpid()}"
