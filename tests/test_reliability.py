@@ -89,7 +89,9 @@ def _cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> subpro
     (None, ["train", "--set", "max_len=abc", "--set", "data=x.jsonl"], "invalid TrainConfig: max_len"),
     (None, ["train", "--set", "nonsense"], "is not KEY=VALUE"),
 ])
-def test_user_errors_are_one_error_line_and_exit_2(tmp_path, setup, args, needle):
+def test_user_errors_are_one_error_line_and_exit_2(tmp_path, setup, args, needle, capsys, monkeypatch):
+    """The console entry point (``asktoact.cli.main``) in this process: the same code path as the
+    installed command, without paying an interpreter start per case (a subprocess test follows)."""
     t = str(tmp_path)
     if setup == "dir":
         (tmp_path / "d").mkdir()
@@ -101,13 +103,31 @@ def test_user_errors_are_one_error_line_and_exit_2(tmp_path, setup, args, needle
         (tmp_path / "bad.yaml").write_text("data: [unclosed\n")
     elif setup == "recs":
         (tmp_path / "recs.jsonl").write_text("")
-    r = _cli(*[a.format(t=t) for a in args], env={"OPENAI_API_KEY": None})
+    r = _main(*[a.format(t=t) for a in args], capsys=capsys, monkeypatch=monkeypatch)
     lines = [x for x in r.stderr.splitlines() if x.strip()]
     assert r.returncode == 2, r.stderr
     assert len(lines) == 1 and lines[0].startswith("error: "), r.stderr
     assert needle.format(t=t) in lines[0]
     assert "Traceback" not in r.stderr + r.stdout
     assert not (tmp_path / "e").exists() and not (tmp_path / "x" / "dialogues.jsonl").exists()  # nothing half made
+
+
+def _main(*args: str, capsys, monkeypatch) -> subprocess.CompletedProcess:
+    from asktoact.cli import main
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("ASKTOACT_DEBUG", raising=False)
+    monkeypatch.setattr(sys, "argv", ["asktoact", *args])
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as ex:
+        main()
+    out = capsys.readouterr()
+    return subprocess.CompletedProcess(args, ex.value.code, out.out, out.err)
+
+
+def test_a_user_error_in_a_real_process(tmp_path):
+    r = _cli("check", str(tmp_path / "missing.jsonl"))
+    assert r.returncode == 2 and r.stderr.strip() == f"error: No such file or directory: {tmp_path / 'missing.jsonl'}"
 
 
 def test_debug_shows_the_traceback(tmp_path):
@@ -220,15 +240,14 @@ def test_failed_dialogues_are_retried_and_never_scored(ic_records, tmp_path):
     spec = f"openai:m@http://127.0.0.1:{port}/v1?retries=1&backoff=0.01"
     run = tmp_path / "run"
     args = ["eval", "-d", str(ic_records), "-m", spec, "-o", str(run), "--limit", "4", "--max-rounds", "1", "--no-cache"]
+    cfg = EvalConfig(limit=4, max_rounds=1)
     with FakeOpenAI(_asks, port=port) as srv:
         srv.fail_all = 503
-        r = _cli(*args)
+        run_eval(ic_records, spec, "oracle", run, cfg, cache=False)
         assert len(srv.requests) == 8  # 4 dialogues x (1 try + 1 retry)
-    assert r.returncode == 1 and "failed: 4 (model_error 4)" in r.stderr and "Traceback" not in r.stderr
     summ = json.loads((run / "summary.json").read_text())
     assert summ["failed"] == 4 and summ["n"] == 0 and summ["terminations"] == {}
     assert "failed: 4" in (run / "table.md").read_text() and "| 0 | 4 |" in (run / "table.md").read_text()
-    cfg = EvalConfig(limit=4, max_rounds=1)
     with FakeOpenAI(_asks, port=port) as srv:
         srv.fail_all = 401
         summ = run_eval(ic_records, spec, "oracle", run, cfg, cache=False)
@@ -257,7 +276,7 @@ def test_a_secret_echoed_by_the_server_is_redacted(ic_records, tmp_path):
         r = _cli("eval", "-d", str(ic_records), "-m", f"openai:m@{srv.url}?key_env=MY_ENDPOINT_PASS&retries=0",
                  "-o", str(tmp_path / "run"), "--limit", "2", "--no-cache", env={"MY_ENDPOINT_PASS": secret})
         assert any(secret in str(h) for h in srv.headers)  # the server did see it
-    assert r.returncode == 1
+    assert r.returncode == 1 and "failed: 2 (model_error 2)" in r.stderr and "Traceback" not in r.stderr
     assert secret not in r.stdout + r.stderr
     written = [p for p in (tmp_path / "run").rglob("*") if p.is_file()]
     assert written and all(secret.encode() not in p.read_bytes() for p in written)
