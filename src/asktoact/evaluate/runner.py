@@ -20,7 +20,7 @@ from typing import Any, Callable, Sequence
 from ..io import dump_line, read_jsonl
 from ..redact import redact
 from ..models import GenParams
-from ..protocol import SYSTEM_PROMPT, parse_turn, task_message
+from ..protocol import SYSTEM_PROMPT, ParsedTurn, parse_turn, task_message
 from ..schema import FAILED_TERMINATIONS, ICRecord, TerminationReason, Transcript, Turn, TurnKind
 from .agents import AgentFactory
 from .personas import draw_persona
@@ -61,7 +61,10 @@ async def run_dialogue(rec: ICRecord, agent: Any, sim: Simulator, cfg: EvalConfi
         except Exception as e:  # noqa: BLE001 - any failure of the model (ModelError included) ends this dialogue only
             termination, error = TerminationReason.model_error, _error_text(e)
             break
-        parsed = parse_turn(res.text)
+        try:
+            parsed = parse_turn(res.text)
+        except Exception as e:  # noqa: BLE001 - whatever a reply holds, it is one invalid turn at worst
+            parsed = ParsedTurn(TurnKind.invalid, error=f"unreadable reply ({type(e).__name__})")
         if parsed.kind == TurnKind.solution:
             turns.append(Turn(assistant=res.text, kind=TurnKind.solution))
             termination, solution = TerminationReason.solution, parsed.solution
