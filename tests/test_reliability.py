@@ -553,3 +553,18 @@ def test_an_unbalanced_soe_and_a_torn_line_are_rejects_in_dialogues_and_augment(
     (copy / "dialogues.jsonl").write_text(dl + dl.splitlines()[0][:80] + "\n")
     a = run_augment(copy, tmp_path / "a", 0.5, 0)
     assert a.dialogues_in == st.written + 1 == a.clean + a.augmented + a.rejected and a.rejected >= 1
+
+
+def test_spec_variants_are_a_registry_and_options_are_checked(monkeypatch):
+    from asktoact.models import parse_spec
+    from asktoact.models import spec as specmod
+
+    for bad, why in [("embedded:anything", "unknown embedded variant 'anything'"), ("embedded?dtype=foo", "bad value 'foo'"),
+                     ("embedded?batch=0", "bad value '0' for batch"), ("openai:m?retries=x", "bad value 'x' for retries"),
+                     ("openai:m?api_key=sk-x", "unknown option 'api_key'")]:
+        with pytest.raises(ValueError, match=why):
+            parse_spec(bad)
+    monkeypatch.setattr(specmod, "VARIANTS", {k: dict(v) for k, v in specmod.VARIANTS.items()})
+    specmod.register_variant("embedded", "asktoact", "a trained model shipped with the package")
+    assert parse_spec("embedded:asktoact").target == "asktoact"  # known once registered
+    assert parse_spec("embedded?adapter=/a&dtype=bfloat16").options == {"adapter": "/a", "dtype": "bfloat16"}

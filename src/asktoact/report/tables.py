@@ -44,11 +44,13 @@ def with_run_columns(md: str, csv: str, rows: dict[str, dict[str, Any]]) -> tupl
     metric columns they carry)."""
     lines = md.splitlines()
     cells = [_run_cells(s) for s in rows.values()]
-    out = []
-    for i, line in enumerate(lines):
+    out, i = [], -1
+    for line in lines:
         if not line.startswith("|"):
             out.append(line)
+            i = -1 if out and not line.strip() else i  # a blank line ends a table
             continue
+        i += 1
         head, _, rest = line[1:].partition("|")
         extra = (list(RUN_COLUMNS) if i == 0 else ["---", "---:", "---:"] if i == 1
                  else cells[i - 2] if i - 2 < len(cells) else ["", "", ""])
