@@ -327,12 +327,12 @@ class AtomicOutputs:
         nothing else in the folder is touched."""
         import re
 
-        for p in self.dir.glob(".*.tmp-*"):
-            m = re.fullmatch(r"\..+\.tmp-(\d+)", p.name)
+        for p in self.dir.glob("*.tmp-*"):
+            m = re.fullmatch(r"\..+\.tmp-(\d+)|.+\.meta\.json\.tmp-(\d+)", p.name)
             if not m or not p.is_file():
                 continue
             try:
-                os.kill(int(m.group(1)), 0)
+                os.kill(int(m.group(1) or m.group(2)), 0)
             except ProcessLookupError:
                 p.unlink(missing_ok=True)
             except (PermissionError, OverflowError):
