@@ -568,3 +568,16 @@ def test_spec_variants_are_a_registry_and_options_are_checked(monkeypatch):
     specmod.register_variant("embedded", "asktoact", "a trained model shipped with the package")
     assert parse_spec("embedded:asktoact").target == "asktoact"  # known once registered
     assert parse_spec("embedded?adapter=/a&dtype=bfloat16").options == {"adapter": "/a", "dtype": "bfloat16"}
+
+
+def test_two_stages_into_one_folder_are_refused(tmp_path):
+    from asktoact.io import AtomicOutputs, OutputBusy
+
+    with AtomicOutputs(tmp_path / "o") as ao:
+        ao.open("a.jsonl").write("{}\n")
+        with pytest.raises(OutputBusy, match="another asktoact stage is writing to"):
+            AtomicOutputs(tmp_path / "o")
+        ao.commit("test", {}, {})
+    with AtomicOutputs(tmp_path / "o") as ao:  # free once the first is done
+        ao.open("a.jsonl").write("{}\n")
+        ao.commit("test", {}, {})

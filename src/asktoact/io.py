@@ -294,6 +294,10 @@ def check_input(path: Path) -> dict[str, Any] | None:
 COMMIT_MARKER = ".asktoact-commit.json"
 
 
+class OutputBusy(ValueError):
+    """Another process is writing this output folder."""
+
+
 def _pending_commit(folder: Path) -> set[str]:
     """Names a stage was putting in place when it stopped (its marker is removed when done)."""
     m = Path(folder) / COMMIT_MARKER
@@ -316,10 +320,19 @@ class AtomicOutputs:
     """
 
     def __init__(self, out_dir: Path):
+        from filelock import FileLock, Timeout
+
         self.dir = Path(out_dir)
         self.dir.mkdir(parents=True, exist_ok=True)
         self._handles: dict[str, Any] = {}
         self._tmp: dict[str, Path] = {}
+        # one writer per folder (an OS lock, gone with its process): two stages into one folder
+        # would otherwise race on the commit marker
+        self._lock = FileLock(str(self.dir / ".asktoact-stage.lock"))
+        try:
+            self._lock.acquire(timeout=0)
+        except Timeout:
+            raise OutputBusy(f"another asktoact stage is writing to {self.dir}; wait for it or use another --out") from None
         self._sweep()
 
     def _sweep(self) -> None:
@@ -376,8 +389,11 @@ class AtomicOutputs:
         return self
 
     def __exit__(self, exc_type, *exc: Any) -> None:
-        if exc_type is not None or self._tmp:
-            self.abort()
+        try:
+            if exc_type is not None or self._tmp:
+                self.abort()
+        finally:
+            self._lock.release()
 
 
 class RejectSink:
