@@ -581,3 +581,17 @@ def test_two_stages_into_one_folder_are_refused(tmp_path):
     with AtomicOutputs(tmp_path / "o") as ao:  # free once the first is done
         ao.open("a.jsonl").write("{}\n")
         ao.commit("test", {}, {})
+
+
+def test_report_tells_two_runs_of_one_model_apart(ic_records, tmp_path, capsys, monkeypatch):
+    from asktoact.evaluate.runner import EvalConfig
+    from asktoact.evaluate.stage import run_eval
+
+    run_eval(ic_records, "script:perfect", "oracle", tmp_path / "r1", EvalConfig(limit=3))
+    run_eval(ic_records, "script:perfect", "oracle", tmp_path / "r2", EvalConfig(limit=5))
+    r = _main("report", str(tmp_path / "r1"), str(tmp_path / "r2"), "--out", str(tmp_path / "rep"),
+              capsys=capsys, monkeypatch=monkeypatch)
+    assert r.returncode == 0, r.stderr
+    assert "| script:perfect | r1 | 3 | 0 |" in r.stdout and "| script:perfect [r2] | r2 | 5 | 0 |" in r.stdout
+    csv = (tmp_path / "rep" / "table.csv").read_text().splitlines()
+    assert csv[0].startswith("model,run,n,failed,ICR") and csv[2].startswith('"script:perfect [r2]",r2,5,0,')

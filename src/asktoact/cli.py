@@ -422,8 +422,8 @@ def report(runs: list[Path] = typer.Argument(None, help="Run folders from `askto
     if missing:
         _fail(f"not a run folder (no transcripts.jsonl): {missing[0]}")
     md, csv, rows = compare(runs)
-    console.print(md)
-    console.print(error_table(rows))
+    console.print(md, markup=False, highlight=False, soft_wrap=True)  # "model [run]" names are not markup
+    console.print(error_table(rows), markup=False, highlight=False, soft_wrap=True)
     if out:
         out.mkdir(parents=True, exist_ok=True)
         (out / "table.md").write_text(md + "\n" + error_table(rows))
