@@ -85,11 +85,12 @@ def _cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> subpro
     ("recs", ["eval", "-d", "{t}/recs.jsonl", "-m", "openai:gpt-4o", "-o", "{t}/e"], "set the API key in $OPENAI_API_KEY"),
     ("recs", ["eval", "-d", "{t}/recs.jsonl", "-m", "script:perfect", "-o", "{t}/e", "--persona", "x"], "unknown persona 'x'"),
     (None, ["build", "sealtools", "{t}/missing.json", "-o", "{t}/b"], "no such file or folder: {t}/missing.json"),
+    ("empty", ["eval", "-d", "{t}/empty.jsonl", "-m", "script:perfect", "-o", "{t}/e"], "no records to evaluate"),
     ("yaml", ["train", "{t}/bad.yaml"], "malformed YAML"),
     (None, ["train", "--set", "max_len=abc", "--set", "data=x.jsonl"], "invalid TrainConfig: max_len"),
     (None, ["train", "--set", "nonsense"], "is not KEY=VALUE"),
 ])
-def test_user_errors_are_one_error_line_and_exit_2(tmp_path, setup, args, needle, capsys, monkeypatch):
+def test_user_errors_are_one_error_line_and_exit_2(tmp_path, setup, args, needle, capsys, monkeypatch, ic_records):
     """The console entry point (``asktoact.cli.main``) in this process: the same code path as the
     installed command, without paying an interpreter start per case (a subprocess test follows)."""
     t = str(tmp_path)
@@ -101,8 +102,10 @@ def test_user_errors_are_one_error_line_and_exit_2(tmp_path, setup, args, needle
         (tmp_path / "torn.jsonl").write_text('{"id": "a", "record_id": "r", "messages": []}\n{"id": "b", "rec')
     elif setup == "yaml":
         (tmp_path / "bad.yaml").write_text("data: [unclosed\n")
+    elif setup == "empty":
+        (tmp_path / "empty.jsonl").write_text("")
     elif setup == "recs":
-        (tmp_path / "recs.jsonl").write_text("")
+        (tmp_path / "recs.jsonl").write_bytes(ic_records.read_bytes())
     r = _main(*[a.format(t=t) for a in args], capsys=capsys, monkeypatch=monkeypatch)
     lines = [x for x in r.stderr.splitlines() if x.strip()]
     assert r.returncode == 2, r.stderr

@@ -200,6 +200,8 @@ def run_eval(records_path: Path, model: str, simulator: str, out: Path, cfg: Eva
         r = unreadable.items[0]
         raise ValueError(f"{records_path}: line {r.line}: {r.field}: {r.reason}"
                          + (f" (and {unreadable.count - 1} more unreadable lines)" if unreadable.count > 1 else ""))
+    if not records:
+        raise ValueError(f"{records_path}: no records to evaluate (none that passed quality control)")
     factory = AgentFactory(model, cache=cache)
     try:
         sim = make_simulator(simulator, embedder)
