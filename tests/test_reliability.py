@@ -85,6 +85,8 @@ def _cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> subpro
     ("recs", ["eval", "-d", "{t}/recs.jsonl", "-m", "openai:gpt-4o", "-o", "{t}/e"], "set the API key in $OPENAI_API_KEY"),
     ("recs", ["eval", "-d", "{t}/recs.jsonl", "-m", "script:perfect", "-o", "{t}/e", "--persona", "x"], "unknown persona 'x'"),
     (None, ["build", "sealtools", "{t}/missing.json", "-o", "{t}/b"], "no such file or folder: {t}/missing.json"),
+    ("latin1_array", ["build", "sealtools", "{t}/bad.json", "-o", "{t}/b", "--no-similarity"],
+     "{t}/bad.json: file: not UTF-8 text"),
     ("empty", ["eval", "-d", "{t}/empty.jsonl", "-m", "script:perfect", "-o", "{t}/e"], "no records to evaluate"),
     ("yaml", ["train", "{t}/bad.yaml"], "malformed YAML"),
     (None, ["train", "--set", "max_len=abc", "--set", "data=x.jsonl"], "invalid TrainConfig: max_len"),
@@ -102,6 +104,8 @@ def test_user_errors_are_one_error_line_and_exit_2(tmp_path, setup, args, needle
         (tmp_path / "torn.jsonl").write_text('{"id": "a", "record_id": "r", "messages": []}\n{"id": "b", "rec')
     elif setup == "yaml":
         (tmp_path / "bad.yaml").write_text("data: [unclosed\n")
+    elif setup == "latin1_array":
+        (tmp_path / "bad.json").write_bytes('[{"query": "caf\xe9"}]'.encode("latin-1"))
     elif setup == "empty":
         (tmp_path / "empty.jsonl").write_text("")
     elif setup == "recs":

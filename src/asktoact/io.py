@@ -122,20 +122,21 @@ def iter_json_records(path: Path) -> Iterator[tuple[int, Any]]:
     and go on.
     """
     path = Path(path)
-    with open(path, encoding="utf-8") as f:
-        head = ""
-        while True:
-            ch = f.read(1)
-            if not ch:
-                break
-            if ch not in _WS:
-                head = ch
-                break
+    with open(path, "rb") as fb:
+        head = fb.read(4096).lstrip(b" \t\r\n\xef\xbb\xbf")[:1].decode("latin-1")
     if head == "[":
-        yield from iter_json_array(path)
+        try:
+            yield from iter_json_array(path)
+        except UnicodeDecodeError as e:  # an array cannot be read past a bad byte: name the file
+            raise BadInput(path, None, "file", f"not UTF-8 text ({e.reason})") from None
         return
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
+    with open(path, "rb") as f:
+        for n, raw in enumerate(f, 1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as e:  # one line in another encoding is one bad line
+                yield n, BadLine(n, f"not UTF-8 text ({e.reason})")
+                continue
             if not line.strip():
                 continue
             try:
