@@ -68,6 +68,17 @@ class LocalModel(ChatModel):
         self._tool_template: str | None | bool = False  # not looked up yet
         self.batches: list[int] = []  # rows per generate call (for inspection and the benches)
 
+    @property
+    def cache_id(self) -> str:
+        """The spec plus a fingerprint of the weight and adapter files: a retrained adapter
+        saved under the same path never gets the replies of the old one."""
+        if getattr(self, "_cache_id", None) is None:
+            from ..fingerprint import files_fingerprint
+
+            parts = [files_fingerprint(self.path), files_fingerprint(self.adapter)]
+            self._cache_id = self.spec + "#" + ",".join(p or "-" for p in parts)
+        return self._cache_id
+
     def render(self, messages: Messages, tools: list[dict] | None = None) -> str:
         if tools is None:
             return self.tok.apply_chat_template(list(messages), tokenize=False, add_generation_prompt=True)
