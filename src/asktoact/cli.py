@@ -232,7 +232,7 @@ def augment(dialogue_dir: Path = typer.Argument(..., help="Folder written by `as
             share: float = typer.Option(0.3, min=0.0, max=1.0, help="Share of dialogues replaced by augmented ones (paper: 0.3)"),
             seed: int = typer.Option(0),
             model: Optional[str] = typer.Option(None, help="Model spec for semantic errors (default: template banks)"),
-            weights: Optional[str] = typer.Option(None, help="Error-type weights, e.g. redundant:2,incomplete:1")) -> None:
+            weights: Optional[str] = typer.Option(None, help="Error-type mix, e.g. redundant:2,incomplete:1 (unlisted types: 0; default: paper Table 2)")) -> None:
     """Inject the five error types with corrections (<SOE>…<EOE>) into a share of the dialogues."""
     from .augment.stage import run_augment
     from .schema import ErrorType
@@ -250,11 +250,18 @@ def augment(dialogue_dir: Path = typer.Argument(..., help="Folder written by `as
     t = Table(title="augmented dialogues by error type (paper Table 2 style)")
     t.add_column("error type")
     t.add_column("count", justify="right")
+    for c in ("configured %", "measured %", "records allowing it", "unplaced"):
+        t.add_column(c, justify="right")
+    measured = st.measured_mix()
     for e in ErrorType:
-        t.add_row(e.value, str(st.by_type.get(e.value, 0)))
-    t.add_row("total", str(st.augmented), style="bold")
+        t.add_row(e.value, str(st.by_type.get(e.value, 0)), f"{100 * st.mix.get(e.value, 0):.1f}",
+                  f"{100 * measured[e.value]:.1f}", str(st.eligible.get(e.value, 0)), str(st.unplaced.get(e.value, 0)))
+    t.add_row("total", str(st.augmented), "100.0", "100.0", "", str(sum(st.unplaced.values())), style="bold")
     console.print(t)
     console.print(f"in {st.dialogues_in} = clean {st.clean} + augmented {st.augmented} + rejected {st.rejected}")
+    if st.unplaced:
+        console.print(f"[yellow]not placed (too few records allow the type; no other type used instead): "
+                      f"{dict(st.unplaced)}[/yellow]")
     console.print(f"training set: {out / 'train.jsonl'}")
 
 

@@ -1,16 +1,30 @@
-"""Choose where an error goes (Algorithms 2 and 3 for the structural types) and what it says.
+"""Choose which error goes where (§2.2.1, Appendix D.1, Algorithms 2 and 3) and what it says.
 
-Pure functions over the record's clarification slots; content comes from template banks or
-an LLM (see ``dialogues.llm``). The result is an ``Injection`` for the assembler.
+Type first, then a record that allows it: ``plan_types`` fixes how many dialogues get each
+type from the configured mix (paper Table 2 by default) and draws, per type, records that
+allow it, uniformly and without replacement. A type that finds too few records is reported
+as unplaced, never swapped for another. ``plan_injection`` then picks the position inside
+the record. Pure functions; content comes from template banks or an LLM (``dialogues.llm``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping, Sequence
 
 from ..dialogues.assemble import Injection
-from ..dialogues.content import Slot, template_question, vague_question, irrelevant_question
+from ..dialogues.content import Slot, irrelevant_question, template_question, vague_question
 from ..schema import ErrorType, ICRecord
+
+# Paper Table 2: augmented dialogues per error type (15,156 in all).
+PAPER_MIX: dict[ErrorType, float] = {
+    ErrorType.clearly_stated: 2481, ErrorType.imprecise: 2298, ErrorType.irrelevant: 2251,
+    ErrorType.redundant: 3126, ErrorType.incomplete: 5000,
+}
+
 
 def kept_params(rec: ICRecord) -> list[tuple[int, str]]:
     """Parameters whose value the (unspecified) query states: targets for type 1."""
@@ -19,32 +33,96 @@ def kept_params(rec: ICRecord) -> list[tuple[int, str]]:
 
 
 def feasible_types(rec: ICRecord, slots: list[Slot]) -> list[ErrorType]:
+    """The types a record allows (Appendix D.1):
+
+    * clearly stated: a parameter whose value the query states (``removed`` false);
+    * imprecise: a parameter that is asked for (``removed`` true);
+    * irrelevant: any record (the question is about the task, never about a parameter);
+    * redundant (Algorithm 2): an earlier question already answered, i.e. at least one
+      clarification before the position where the question is repeated;
+    * incomplete (Algorithm 3): at least one clarification still to come, so the premature
+      solution has an ``<unknown_*>`` value.
+    """
     out = []
     if kept_params(rec):
         out.append(ErrorType.clearly_stated)
     if slots:
         out.append(ErrorType.imprecise)
     out.append(ErrorType.irrelevant)
-    if len(slots) >= 2:
-        out.append(ErrorType.redundant)
     if slots:
+        out.append(ErrorType.redundant)
         out.append(ErrorType.incomplete)
     return out
 
 
-def choose_type(rec: ICRecord, slots: list[Slot], rng: random.Random,
-                weights: dict[ErrorType, float] | None = None) -> ErrorType:
-    types = feasible_types(rec, slots)
-    if weights:
-        w = [max(0.0, weights.get(t, 0.0)) for t in types]
-        if sum(w) > 0:
-            return rng.choices(types, weights=w, k=1)[0]
-    return rng.choice(types)
+def normalise_mix(weights: Mapping[ErrorType, float] | None) -> dict[ErrorType, float]:
+    """Shares summing to 1, in ``ErrorType`` order; unlisted types get 0."""
+    w = {t: max(0.0, float((weights or PAPER_MIX).get(t, 0.0))) for t in ErrorType}
+    total = sum(w.values())
+    if total <= 0:
+        raise ValueError("error-type weights must have a positive sum")
+    return {t: v / total for t, v in w.items()}
+
+
+def quotas(n: int, mix: Mapping[ErrorType, float]) -> dict[ErrorType, int]:
+    """Largest-remainder split of ``n`` by the mix: the counts match the shares as closely
+    as whole numbers can (ties go to the earlier type, so the split is deterministic)."""
+    raw = {t: n * mix.get(t, 0.0) for t in ErrorType}
+    out = {t: int(v) for t, v in raw.items()}
+    rest = n - sum(out.values())
+    for t in sorted(ErrorType, key=lambda t: (-(raw[t] - out[t]), list(ErrorType).index(t)))[:rest]:
+        out[t] += 1
+    return out
+
+
+def _draw_key(seed: int, kind: ErrorType, rid: str) -> str:
+    return hashlib.sha256(f"asktoact:augment-pick:{seed}:{kind.value}:{rid}".encode()).hexdigest()
+
+
+@dataclass
+class TypePlan:
+    """Which record gets which type, and what could not be placed."""
+
+    assigned: dict[str, ErrorType] = field(default_factory=dict)
+    wanted: dict[ErrorType, int] = field(default_factory=dict)
+    eligible: Counter = field(default_factory=Counter)
+    unplaced: Counter = field(default_factory=Counter)
+
+
+def plan_types(candidates: Iterable[tuple[str, Sequence[ErrorType]]], n: int, seed: int,
+               weights: Mapping[ErrorType, float] | None = None) -> TypePlan:
+    """Type first (§2.2.1), then a record that allows it.
+
+    ``candidates``: (record id, the types it allows). ``n`` dialogues are augmented in all,
+    split by the mix (``quotas``). Types are served scarcest first (fewest eligible records
+    per wanted dialogue) so that a type many records allow does not use up the few records a
+    demanding type needs; within a type the records are drawn uniformly without replacement
+    by a hash of (seed, type, id), so the draw does not depend on file order. Shortfalls are
+    counted in ``unplaced``; no other type fills them.
+    """
+    cands = list(candidates)
+    plan = TypePlan(wanted=quotas(n, normalise_mix(weights)))
+    pools: dict[ErrorType, list[str]] = {t: [] for t in ErrorType}
+    for rid, types in cands:
+        for t in types:
+            pools[t].append(rid)
+            plan.eligible[t.value] += 1
+    order = sorted((t for t in ErrorType if plan.wanted[t] > 0),
+                   key=lambda t: (len(pools[t]) / plan.wanted[t], list(ErrorType).index(t)))
+    for t in order:
+        pool = sorted((rid for rid in pools[t] if rid not in plan.assigned), key=lambda rid: _draw_key(seed, t, rid))
+        take = pool[:plan.wanted[t]]
+        for rid in take:
+            plan.assigned[rid] = t
+        if len(take) < plan.wanted[t]:
+            plan.unplaced[t.value] = plan.wanted[t] - len(take)
+    return plan
 
 
 def redundant_position(slots: list[Slot], rng: random.Random) -> tuple[int, int]:
-    """Algorithm 2: a target slot with position > 0, and an earlier removed slot to repeat."""
-    target = rng.randrange(1, len(slots))
+    """Algorithm 2: a target position > 0 (before a later slot, or before the summary) and an
+    earlier, already answered slot whose question is repeated there."""
+    target = rng.randrange(1, len(slots) + 1)
     prev = rng.randrange(0, target)
     return target, prev
 
@@ -57,20 +135,36 @@ def incomplete_position(slots: list[Slot], rng: random.Random) -> int:
 def plan_injection(rec: ICRecord, slots: list[Slot], kind: ErrorType, rng: random.Random,
                    llm_question: str | None = None, llm_key: tuple[int, str] | None = None) -> Injection:
     """Where and what. ``llm_question`` (if given) replaces the template text for semantic types."""
+    if kind not in feasible_types(rec, slots):
+        raise ValueError(f"record {rec.id} does not allow a {kind.value} error")
+    asked = {s.question for s in slots}
     if kind == ErrorType.clearly_stated:
         key = llm_key or rng.choice(kept_params(rec))
         pos = rng.randrange(0, len(slots) + 1)
         question = llm_question or template_question(rec, key, rng)
+        for _ in range(20):
+            if question not in asked:
+                break
+            question = template_question(rec, key, rng)
         return Injection(kind, pos, question=question, target=key)
     if kind == ErrorType.imprecise:
         pos = rng.randrange(0, len(slots))
         question = llm_question or vague_question(rec, slots[pos].key, rng)
-        if question == slots[pos].question:
+        for _ in range(20):
+            if question not in asked:
+                break
             question = vague_question(rec, slots[pos].key, rng)
         return Injection(kind, pos, question=question, target=slots[pos].key)
     if kind == ErrorType.irrelevant:
         pos = rng.randrange(0, len(slots) + 1)
-        return Injection(kind, pos, question=llm_question or irrelevant_question(rec, rng))
+        # about the step being clarified at that point (or any step, before the summary)
+        ci = slots[pos].key[0] if pos < len(slots) else None
+        question = llm_question or irrelevant_question(rec, rng, ci)
+        for _ in range(20):
+            if question not in asked:
+                break
+            question = irrelevant_question(rec, rng)
+        return Injection(kind, pos, question=question)
     if kind == ErrorType.redundant:
         target, prev = redundant_position(slots, rng)
         return Injection(kind, target, target=prev)

@@ -14,7 +14,7 @@ from ..io import RejectSink, dump_line, read_jsonl, write_sidecar
 from ..models import ChatModel
 from ..models.base import run_sync
 from ..schema import Dialogue, ErrorType, ICRecord
-from .inject import choose_type, kept_params, plan_injection
+from .inject import feasible_types, kept_params, normalise_mix, plan_injection, plan_types
 
 SEMANTIC = (ErrorType.clearly_stated, ErrorType.imprecise, ErrorType.irrelevant)
 
@@ -27,13 +27,27 @@ class AugmentStats:
     rejected: int = 0
     by_type: Counter = field(default_factory=Counter)
     llm_fallbacks: int = 0
+    wanted: dict = field(default_factory=dict)  # type -> dialogues the mix asks for
+    eligible: Counter = field(default_factory=Counter)  # type -> records that allow it
+    unplaced: Counter = field(default_factory=Counter)  # type -> wanted but no record allows it
+    mix: dict = field(default_factory=dict)  # configured shares (sum 1)
+
+    def measured_mix(self) -> dict[str, float]:
+        n = sum(self.by_type.values())
+        return {t.value: (self.by_type.get(t.value, 0) / n if n else 0.0) for t in ErrorType}
 
 
 def augment_one(rec: ICRecord, clean: Dialogue, seed: int, model: ChatModel | None = None,
-                weights: dict[ErrorType, float] | None = None) -> tuple[Dialogue, list[str]]:
+                kind: ErrorType | None = None, weights: dict[ErrorType, float] | None = None) -> tuple[Dialogue, list[str]]:
+    """One error-correction dialogue of type ``kind`` (must be one the record allows; when
+    None, drawn from ``weights`` among the allowed ones, for single-dialogue use)."""
     rng = dialogue_rng(seed, rec.id, "augment-content")
     slots = slots_of(rec, clean.questions)
-    kind = choose_type(rec, slots, rng, weights)
+    if kind is None:
+        types = feasible_types(rec, slots)
+        mix = normalise_mix(weights)
+        w = [mix[t] for t in types]
+        kind = rng.choices(types, weights=w, k=1)[0] if sum(w) > 0 else rng.choice(types)
     llm_q, key, notes = None, None, []
     if model is not None and kind in SEMANTIC:
         if kind == ErrorType.clearly_stated:
@@ -54,16 +68,30 @@ def augment_one(rec: ICRecord, clean: Dialogue, seed: int, model: ChatModel | No
     return d, check_dialogue(d)
 
 
-def is_augmented(seed: int, rec_id: str, share: float) -> bool:
-    return dialogue_rng(seed, rec_id, "augment-pick").random() < share
+def _candidates(dialogue_dir: Path, records: dict[str, ICRecord]) -> tuple[list[tuple[str, list[ErrorType]]], int]:
+    """(dialogue id, allowed types) for every dialogue with a record, and how many lack one."""
+    out, missing = [], 0
+    for d in read_jsonl(dialogue_dir / "dialogues.jsonl", Dialogue):
+        rec = records.get(d.record_id)
+        if rec is None:
+            missing += 1
+            continue
+        out.append((d.id, feasible_types(rec, slots_of(rec, d.questions))))
+    return out, missing
 
 
 def run_augment(dialogue_dir: Path, out: Path, share: float = 0.3, seed: int = 0, model: ChatModel | None = None,
                 weights: dict[ErrorType, float] | None = None, progress=None) -> AugmentStats:
+    """Replace ``round(share * dialogues)`` dialogues by error-correction ones: the type mix is
+    fixed first (``plan_types``), then each type goes to records that allow it."""
     dialogue_dir, out = Path(dialogue_dir), Path(out)
     out.mkdir(parents=True, exist_ok=True)
     records = {r.id: r for r in read_jsonl(dialogue_dir / "records.jsonl", ICRecord)}
-    st = AugmentStats()
+    cands, _ = _candidates(dialogue_dir, records)
+    mix = normalise_mix(weights)
+    plan = plan_types(cands, round(share * len(cands)), seed, mix)
+    st = AugmentStats(wanted={t.value: n for t, n in plan.wanted.items()}, eligible=plan.eligible,
+                      unplaced=plan.unplaced, mix={t.value: round(v, 6) for t, v in mix.items()})
     with open(out / "train.jsonl", "w", encoding="utf-8") as ftrain, \
             open(out / "augmented.jsonl", "w", encoding="utf-8") as faug, \
             open(out / "augmented.txt", "w", encoding="utf-8") as ftxt, RejectSink(out / "rejects.jsonl", "augment") as rj:
@@ -74,10 +102,11 @@ def run_augment(dialogue_dir: Path, out: Path, share: float = 0.3, seed: int = 0
                 rj.add(d.source, d.id, "record_id", "no enriched record for this dialogue")
                 st.rejected += 1
                 continue
-            if is_augmented(seed, rec.id, share):
-                a, violations = augment_one(rec, d, seed, model, weights)
+            kind = plan.assigned.get(d.id)
+            if kind is not None:
+                a, violations = augment_one(rec, d, seed, model, kind)
                 if violations:
-                    rj.add(d.source, a.id, "dialogue", "invariant: " + "; ".join(violations))
+                    rj.add(d.source, a.id, "dialogue", f"invariant ({kind.value}): " + "; ".join(violations))
                     st.rejected += 1
                     continue
                 st.augmented += 1
@@ -95,5 +124,7 @@ def run_augment(dialogue_dir: Path, out: Path, share: float = 0.3, seed: int = 0
                                                    "model": getattr(model, "spec", None),
                                                    "weights": {k.value: v for k, v in (weights or {}).items()}},
                   {"dialogues_in": st.dialogues_in, "clean": st.clean, "augmented": st.augmented,
-                   "rejected": st.rejected, "by_type": dict(st.by_type)})
+                   "rejected": st.rejected, "by_type": dict(st.by_type), "configured_mix": st.mix,
+                   "measured_mix": {k: round(v, 6) for k, v in st.measured_mix().items()},
+                   "wanted": st.wanted, "eligible": dict(st.eligible), "unplaced": dict(st.unplaced)})
     return st

@@ -57,18 +57,34 @@ def template_steps(rec: ICRecord) -> list[str]:
 
 
 # --------------------------------------------------------------------- questions
+#
+# Questions speak the user's language: a noun phrase for what the parameter holds, never the
+# API's name or the parameter's raw name (unless the user wrote that word). Every bank has at
+# least eleven entries so that no wording marks a tenth of its kind (``audit`` measures it).
 
 QUESTION_TEMPLATES = (
-    "What {noun} should I use for {api}?",
+    "What {noun} should I use?",
     "Which {noun} do you have in mind?",
-    "Could you tell me the {noun} you want me to use?",
-    "What is the {noun} for this request?",
-    "Could you let me know the {noun} to use with {api}?",
-    "Which {noun} would you like for {api}?",
+    "Could you tell me the {noun} you want?",
+    "What is the {noun} for this?",
+    "Which {noun} would you like me to go with?",
+    "What {noun} are you thinking of?",
+    "Can you give me the {noun}?",
+    "What should the {noun} be?",
+    "Could you share the {noun} you'd like to use?",
+    "Which {noun} is it?",
+    "What would you like the {noun} to be?",
+    "Before I go on, what is the {noun}?",
+    "I still need the {noun}. What is it?",
+    "Do you know which {noun} you need?",
+    "What {noun} did you mean?",
 )
-COMBINED_TEMPLATES = (
-    "What {noun} should I use? Both {apis} need it.",
-    "Which {noun} do you have in mind? I need it for {apis}.",
+# Appended to a question when one answer serves several steps (linked parameters).
+SHARED_SUFFIXES = (
+    " I'll use it for {steps}.",
+    " It is needed for {steps}.",
+    " The same one goes into {steps}.",
+    " That covers {steps}.",
 )
 
 
@@ -77,8 +93,14 @@ def _fix(q: str) -> str:
     return q if q.endswith("?") else q.rstrip(".") + "?"
 
 
+def _tool(rec: ICRecord, ci: int) -> Tool:
+    call = rec.calls[ci]
+    return next(t for t in rec.tools if t.name == call.name)
+
+
 def distinct_noun(rec: ICRecord, ci: int, p: str) -> str:
-    """The parameter's noun, plus its name when another parameter of the record reads the same."""
+    """The parameter's noun, plus its name when another parameter of the record reads the same
+    (kept for the evaluation's scripted agents; dialogues use ``question_noun``)."""
     def noun_of(c: int, q: str) -> str:
         call = rec.calls[c]
         tool = next(t for t in rec.tools if t.name == call.name)
@@ -89,15 +111,56 @@ def distinct_noun(rec: ICRecord, ci: int, p: str) -> str:
     return f'{noun} ("{p}")' if clash else noun
 
 
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
+_DESC_NP = re.compile(r"\s*(?:the|a|an)\s+([a-z][a-z0-9\- ]{2,60}?)\s*(?:[.,;:(]|\bto be\b|\bthat\b|\bwhich\b|\bused\b|$)", re.I)
+
+
+def _desc_noun(schema: dict[str, Any]) -> str | None:
+    m = _DESC_NP.match(str(schema.get("description") or ""))
+    if not m or len(m.group(1).split()) > 6:
+        return None
+    return m.group(1).strip().lower()
+
+
+def question_noun(rec: ICRecord, ci: int, p: str) -> str:
+    """What to call parameter ``p`` of call ``ci`` in a question: its noun; when another
+    parameter reads the same, the description's noun phrase or an ordinal ("second file
+    name"); when another call needs the same kind of value, "... for step N"."""
+    call = rec.calls[ci]
+
+    def base(c: int, q: str) -> str:
+        return param_noun(q, _tool(rec, c).param(q), rec.calls[c].arguments.get(q))
+
+    noun = base(ci, p)
+    same_call = [q for q in call.arguments if base(ci, q) == noun]
+    other_calls = any(c != ci and base(c, q) == noun for c, cl in enumerate(rec.calls) for q in cl.arguments)
+    if len(same_call) > 1:
+        descs = {q: _desc_noun(_tool(rec, ci).param(q)) for q in same_call}
+        if descs[p] and list(descs.values()).count(descs[p]) == 1:
+            noun = descs[p]
+        else:
+            noun = f"{_ORDINALS[min(same_call.index(p), len(_ORDINALS) - 1)]} {noun}"
+    if other_calls:
+        noun = f"{noun} for step {ci + 1}"
+    return noun
+
+
+def _steps_text(steps: list[int]) -> str:
+    s = [str(i + 1) for i in sorted(set(steps))]
+    return "steps " + ", ".join(s[:-1]) + " and " + s[-1]
+
+
 def template_question(rec: ICRecord, key: tuple[int, str], rng: random.Random, linked: list[tuple[int, str]] = ()) -> str:
     ci, p = key
-    call = rec.calls[ci]
-    noun = distinct_noun(rec, ci, p)
-    if linked:
-        apis = sorted({rec.calls[c].name for c, _ in [key, *linked]})
-        api_text = " and ".join(apis) if len(apis) > 1 else f"both calls to {apis[0]}"
-        return _fix(rng.choice(COMBINED_TEMPLATES).format(noun=noun, apis=api_text))
-    return _fix(rng.choice(QUESTION_TEMPLATES).format(noun=noun, api=call.name))
+    noun = question_noun(rec, ci, p)
+    if not linked:
+        return _fix(rng.choice(QUESTION_TEMPLATES).format(noun=noun))
+    noun = re.sub(r" for step \d+$", "", noun)
+    q = _fix(rng.choice(QUESTION_TEMPLATES).format(noun=noun))
+    steps = sorted({ci, *(c for c, _ in linked)})
+    if len(steps) == 1:
+        return q + f" It goes into more than one place in step {ci + 1}."
+    return q + rng.choice(SHARED_SUFFIXES).format(steps=_steps_text(steps))
 
 
 # ---------------------------------------------------------------------- user tone
@@ -108,25 +171,33 @@ TONES: dict[str, tuple[str, ...]] = {
         "It's {value}.",
         "Use {value}.",
         "That would be {value}.",
-        "The value is {value}.",
+        "Let's go with {value}.",
+        "{value}, please.",
+        "I'd like {value}.",
     ),
     "friendly": (
         "Of course! It's {value}. Happy to help.",
         "Sure thing, please use {value}!",
         "Good question! Go with {value}, thanks for checking.",
         "Glad you asked. It should be {value}.",
+        "Oh, right, I forgot to say: {value}. Thanks!",
+        "Happy to clarify, it's {value}.",
     ),
     "dismissive": (
         "Fine, it's {value}. Not sure why it matters.",
         "{value}. Can we get on with it?",
         "If you must know, {value}.",
         "Whatever, just use {value}.",
+        "{value}, obviously.",
+        "Just put {value} and carry on.",
     ),
     "irritated": (
         "Seriously? It's {value}. Let's move on.",
         "How many questions are there going to be? {value}!",
         "Ugh. {value}. Please hurry up.",
         "I really don't have time for this. It's {value}, okay?",
+        "{value}! I thought that was clear.",
+        "Again with the questions... it's {value}.",
     ),
 }
 CANNOT_ANSWER = (
@@ -135,6 +206,13 @@ CANNOT_ANSWER = (
     "I don't know, that isn't something I thought about.",
     "No idea. Is that even needed for this?",
     "Hmm, I can't help with that one. Ask me something else.",
+    "That's a bit vague for me. What exactly do you need?",
+    "I have no answer to that, sorry.",
+    "Not sure how to answer that one.",
+    "I don't think that matters for what I asked.",
+    "Could you be clearer? I don't know what you're after.",
+    "I'd rather not get into that. Is there something else you need?",
+    "I can't say. What do you actually need from me?",
 )
 
 
@@ -147,8 +225,18 @@ def value_text(v: Any) -> str:
     return json.dumps(v, ensure_ascii=False)
 
 
+def spoken_value(v: Any) -> str:
+    """``value_text``, but a short list of plain words or numbers reads as "a, b and c"."""
+    if isinstance(v, list) and 1 < len(v) <= 6 and all(
+            isinstance(x, (int, float)) and not isinstance(x, bool) or isinstance(x, str) and x and not re.search(r"[\s,\"]", x)
+            for x in v):
+        items = [value_text(x) for x in v]
+        return ", ".join(items[:-1]) + " and " + items[-1]
+    return value_text(v)
+
+
 def user_reply(value: Any, tone: str, rng: random.Random) -> str:
-    return rng.choice(TONES[tone]).format(value=value_text(value))
+    return rng.choice(TONES[tone]).format(value=spoken_value(value))
 
 
 # ------------------------------------------------------------------- corrections
@@ -157,26 +245,38 @@ CORRECTIONS = {
     "clearly_stated": (
         "I made a mistake: the task already says that parameter \"{param}\" of API \"{api}\" is {value}, so I should not ask about it.",
         "My mistake. Parameter \"{param}\" of API \"{api}\" was given in the task as {value}; there is no need to ask for it.",
+        "Sorry, that was unnecessary: the user already stated {value} for parameter \"{param}\" of API \"{api}\".",
+        "I should not have asked that. The task gives parameter \"{param}\" of API \"{api}\" as {value}.",
     ),
     "imprecise": (
         "I made a mistake: my question was too vague. Let me ask more precisely.",
         "Sorry, that question was unclear. Here is a more precise one.",
+        "My mistake, that was too vague to answer. Let me be specific.",
+        "I asked that badly; it was not clear what I needed. Let me rephrase.",
     ),
     "irrelevant": (
         "I made a mistake: that question does not help with calling the APIs for this task, so I will ask something that does.",
         "Sorry, that was beside the point; none of the APIs needs it. Let me ask what they do need.",
+        "My mistake, that has nothing to do with the calls I need to make. Back to what matters.",
+        "That question was off topic for this task. Let me ask about what the APIs need.",
     ),
     "redundant": (
         "I made a mistake: I already know that parameter \"{param}\" of API \"{api}\" is {value}, because I asked about it before, so there is no need to ask again.",
         "My mistake. Parameter \"{param}\" of API \"{api}\" was already answered ({value}); asking again is unnecessary.",
+        "Sorry, I asked that already: parameter \"{param}\" of API \"{api}\" is {value}.",
+        "No need to repeat myself; the user already told me {value} for parameter \"{param}\" of API \"{api}\".",
     ),
     "irrelevant_end": (
         "I made a mistake: that question does not matter for calling the APIs, and nothing else is missing.",
         "Sorry, none of the APIs needs that, and I already have every value they do need.",
+        "My mistake, that was off topic, and nothing the APIs need is missing any more.",
+        "That question was beside the point; I already have everything the calls need.",
     ),
     "incomplete": (
         "I made a mistake: some required values are still missing, so I need to ask more questions first.",
         "Sorry, I concluded too early. A few values are still unknown, so let me keep asking.",
+        "My mistake, I cannot call the APIs yet: some values are still unknown.",
+        "That plan was premature; I still lack some key information, so I need to ask further.",
     ),
 }
 
@@ -186,41 +286,120 @@ def correction(kind: str, rng: random.Random, **kw: Any) -> str:
 
 
 # ------------------------------------------------------------- semantic error content
+#
+# Vague and irrelevant questions are built from the record's own tools: the step's purpose
+# as an activity ("calculating the area of a triangle"), so each reads as about this task.
+
+_VERBS = {
+    "get", "fetch", "retrieve", "find", "calculate", "compute", "search", "check", "create", "list", "compare",
+    "write", "move", "copy", "delete", "remove", "add", "update", "send", "book", "play", "translate", "convert",
+    "generate", "validate", "verify", "analyze", "analyse", "estimate", "predict", "return", "provide", "set",
+    "display", "show", "make", "open", "close", "read", "post", "start", "stop", "run", "schedule", "cancel",
+    "look", "track", "buy", "sell", "order", "register", "upload", "download", "sort", "filter", "count",
+    "determine", "evaluate", "measure", "identify", "extract", "detect", "summarize", "summarise", "recommend",
+    "query", "scan", "compress", "rename", "change", "print", "query", "edit", "save", "load", "plan", "reserve",
+    "transfer", "pay", "apply", "assess", "simulate", "solve", "draw", "plot", "format", "split", "merge", "join",
+    "mark", "record", "log", "submit", "search", "crop", "resize", "rotate", "enhance", "classify", "answer",
+    "describe", "explain", "monitor", "manage", "control", "turn", "adjust", "lock", "unlock", "notify", "call",
+}
+_DOUBLE = {"get", "set", "put", "run", "stop", "plan", "log", "shop", "chat", "map", "cut", "scan", "drop", "plot"}
+_CUT = {"using", "given", "based", "via", "that", "which", "according", "if", "when", "where", "with", "by", "from",
+        "at", "in", "on", "for", "to", "within", "under", "into", "through", "including", "as", "or", "and"}
+_TRAIL = {"of", "a", "an", "the", "for", "to", "in", "on", "with", "and", "or", "by", "from", "its", "their", "your",
+          "his", "her", "any", "all", "some", "two", "one"}
+
+
+def gerund(verb: str) -> str:
+    v = verb.lower()
+    if v in _DOUBLE:
+        return v + v[-1] + "ing"
+    if v.endswith("ie"):
+        return v[:-2] + "ying"
+    if v.endswith("e") and not v.endswith("ee") and len(v) > 2:
+        return v[:-1] + "ing"
+    return v + "ing"
+
+
+def activity(tool: Tool) -> str:
+    """The tool's purpose as a short gerund phrase, e.g. "calculating the area of a triangle"."""
+    words = re.sub(r"[^\w' \-]", " ", purpose(tool)).split()
+    if not words or words[0].lower() not in _VERBS:
+        topic = " ".join(words[:5]) if words else ""
+        return f"looking into {topic.lower()}".strip() if topic and not topic.lower().startswith("call ") else "working on this request"
+    out = [gerund(words[0])]
+    for i, w in enumerate(words[1:7], start=1):
+        if i >= 2 and w.lower() in _CUT:
+            break
+        out.append(w)
+    while len(out) > 1 and out[-1].lower() in _TRAIL:
+        out.pop()
+    return " ".join(out)
+
 
 VAGUE_TEMPLATES = (
     "Could you tell me a bit more about what you have in mind?",
     "Is there anything in particular you want for this?",
-    "Do you have any preferences regarding {topic}?",
-    "What exactly are you looking for with {topic}?",
-    "Can you give me more details about {topic}?",
+    "Do you have any preferences about {activity}?",
+    "What exactly are you after with {activity}?",
+    "Can you give me more details about {activity}?",
+    "Anything specific I should know before {activity}?",
+    "How would you like me to go about {activity}?",
+    "What did you have in mind for {activity}?",
+    "Could you say a little more about what you need?",
+    "Is there anything else I should know about this?",
+    "Any particular requirements for {activity}?",
+    "What matters most to you when it comes to {activity}?",
 )
+# (template, parameter-name words that would make the question relevant after all)
 IRRELEVANT_TEMPLATES = (
-    ("Would you like the results sorted alphabetically?", {"sort", "order", "sort_by", "orderby"}),
-    ("Should I also email you a copy of the results?", {"email", "mail", "recipient"}),
-    ("Do you prefer the answer as a table or as plain text?", {"format", "output_format", "response_format"}),
-    ("Would you like me to remind you about this tomorrow?", {"reminder", "remind", "time", "date"}),
-    ("Is this request for personal use or for work?", {"purpose", "usage", "use_case"}),
-    ("Would you like me to explain how these APIs work?", {"explain", "verbose"}),
-    ("What language would you like my final answer in?", {"language", "lang", "locale"}),
-    ("Should I save this conversation for later?", {"save", "store"}),
+    ("Is {activity} for work or for something personal?", {"purpose", "usage", "use", "personal", "work"}),
+    ("Have you tried {activity} before?", {"history", "previous", "before"}),
+    ("Would you like a reminder about {activity} tomorrow?", {"reminder", "remind", "time", "date", "schedule"}),
+    ("Should I let anyone else know once I'm done {activity}?", {"notify", "recipient", "email", "contact", "to"}),
+    ("What got you interested in {activity}?", {"interest", "reason"}),
+    ("Would you like me to explain how {activity} works afterwards?", {"explain", "verbose", "explanation"}),
+    ("Should I keep a note of {activity} for next time?", {"save", "store", "note", "notes"}),
+    ("Is {activity} part of a bigger project you're working on?", {"project"}),
+    ("How often do you find yourself {activity}?", {"frequency", "interval", "often", "repeat"}),
+    ("Are you {activity} for yourself or for someone else?", {"user", "owner", "person", "name", "for"}),
+    ("Would you like the results of {activity} as a table?", {"format", "output", "table", "response"}),
+    ("What language should I reply in after {activity}?", {"language", "lang", "locale"}),
+    ("Should I email you a copy once {activity} is done?", {"email", "mail", "recipient"}),
+    ("Do you want me to share my reasoning while {activity}?", {"reasoning", "verbose", "explain"}),
+    ("Is there a budget you have in mind for {activity}?", {"budget", "price", "cost", "amount", "max", "min"}),
+    ("Would you like tips on {activity} for the future?", {"tips", "advice"}),
 )
+
+
+def _cap(s: str) -> str:
+    return s[:1].upper() + s[1:]
 
 
 def vague_question(rec: ICRecord, key: tuple[int, str], rng: random.Random) -> str:
-    call = rec.calls[key[0]]
-    tool = next(t for t in rec.tools if t.name == call.name)
-    topic = re.sub(r"^(get|fetch|retrieve|find|calculate|search|check|create|list|compute)\s+", "", purpose(tool))
-    words = topic.split()[:4]
-    while words and words[-1].lower() in {"of", "a", "an", "the", "for", "to", "in", "on", "with", "and", "or", "by", "from"}:
-        words.pop()
-    topic = " ".join(words) or "this task"
-    return rng.choice(VAGUE_TEMPLATES).format(topic=topic)
+    t = rng.choice(VAGUE_TEMPLATES)
+    return t.format(activity=activity(_tool(rec, key[0])))
 
 
-def irrelevant_question(rec: ICRecord, rng: random.Random) -> str:
-    names = {p.lower() for t in rec.tools for p in t.param_names}
-    usable = [q for q, kws in IRRELEVANT_TEMPLATES if not (kws & names)]
-    return rng.choice(usable or [IRRELEVANT_TEMPLATES[-1][0]])
+def _param_words(rec: ICRecord) -> set[str]:
+    from ..curate.rewrite import name_words
+
+    out: set[str] = set()
+    for t in rec.tools:
+        for p in t.param_names:
+            out.add(p.lower())
+            out.update(name_words(p))
+    return out
+
+
+def irrelevant_question(rec: ICRecord, rng: random.Random, ci: int | None = None) -> str:
+    """A question about one of the record's own steps whose answer no parameter takes."""
+    ci = rng.randrange(len(rec.calls)) if ci is None and rec.calls else (ci or 0)
+    act = activity(_tool(rec, ci)) if rec.calls else "working on this request"
+    names = _param_words(rec)
+    usable = [t for t, kws in IRRELEVANT_TEMPLATES if not (kws & names)] or [IRRELEVANT_TEMPLATES[1][0]]
+    t = rng.choice(usable)
+    q = t.format(activity=act)
+    return _cap(q) if t.startswith("{") else q
 
 
 @dataclass
