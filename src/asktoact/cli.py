@@ -288,6 +288,42 @@ def check(path: Path = typer.Argument(..., help="A dialogues JSONL file or a fol
         raise typer.Exit(1)
 
 
+@app.command("audit")
+def audit(runs: list[Path] = typer.Argument(..., help="Folders from build / dialogues / augment (or their JSONL files)"),
+          out: Path = typer.Option(..., "--out", "-o", help="Folder for audit.md, grading.jsonl, figures.json"),
+          n: int = typer.Option(60, min=1, help="Records in the grading sample"),
+          seed: int = typer.Option(0, help="Seed of the sample"),
+          min_level: int = typer.Option(1, min=0, max=3, help="Lowest level sampled (0 includes fully specified records)")) -> None:
+    """Before training: a stratified sample to grade by hand (R1-R5) and the automatic figures."""
+    from .report.audit import run_audit
+
+    try:
+        figs = run_audit(runs, out, n, seed, min_level)
+    except FileNotFoundError as e:
+        _fail(e)
+    t = Table(title="audit")
+    t.add_column("figure")
+    t.add_column("value")
+    rec = figs.get("records", {})
+    if rec:
+        t.add_row("records (level mix)", f"{rec['records']} {rec['level_mix']}")
+        t.add_row("hidden values per query", str(rec["hidden_values_per_query"]))
+        t.add_row("removal methods", str(rec["removal_methods"]))
+        t.add_row("shortcut: max n-gram gap (points)", str(figs["shortcut"]["max_gap_points"]))
+    t.add_row("QC rejected", f"{figs['qc']['qc_rejected']} {figs['qc']['qc_reasons']}")
+    if "error_mix" in figs:
+        em = figs["error_mix"]
+        t.add_row("error-type mix % (measured/configured)", ", ".join(
+            f"{k} {v['measured_pct']}" + (f"/{v['configured_pct']}" if "configured_pct" in v else "") for k, v in em["by_type"].items()))
+        tp = figs["templates"]
+        t.add_row("max template share % by kind", ", ".join(
+            f"{k} {v['max_template_share_pct']}" for k, v in tp.items() if isinstance(v, dict) and "max_template_share_pct" in v))
+        lk = figs["leaks"]
+        t.add_row("API / raw parameter name leaks", f"{lk['api_name_leaks']} / {lk['raw_param_name_leaks']} (quoted names {lk['quoted_param_names']})")
+    console.print(t)
+    console.print(f"sample of {figs['sample']}: {out / 'audit.md'}, grading sheet {out / 'grading.jsonl'}, figures {out / 'figures.json'}")
+
+
 # ------------------------------------------------------------------------ evaluation
 
 

@@ -78,6 +78,15 @@ QUESTION_TEMPLATES = (
     "I still need the {noun}. What is it?",
     "Do you know which {noun} you need?",
     "What {noun} did you mean?",
+    "Could you let me know the {noun}?",
+    "What {noun} do you want?",
+    "Which {noun} should it be?",
+    "Would you tell me the {noun}, please?",
+    "What's the {noun} you have in mind?",
+    "One more detail: what is the {noun}?",
+    "Sorry to ask, but which {noun} do you mean?",
+    "To get this right, what {noun} should I take?",
+    "Can you tell me which {noun} to use?",
 )
 # Appended to a question when one answer serves several steps (linked parameters).
 SHARED_SUFFIXES = (
@@ -213,6 +222,14 @@ CANNOT_ANSWER = (
     "Could you be clearer? I don't know what you're after.",
     "I'd rather not get into that. Is there something else you need?",
     "I can't say. What do you actually need from me?",
+    "Hmm, what do you mean exactly?",
+    "That's not something I can answer.",
+    "Why would that matter? I'm not sure.",
+    "I'm lost. Can you ask that differently?",
+    "Honestly, I have no idea.",
+    "You've lost me there. What are you asking for?",
+    "I don't have an answer for that.",
+    "No clue, sorry. Maybe ask me something more concrete?",
 )
 
 
@@ -247,36 +264,48 @@ CORRECTIONS = {
         "My mistake. Parameter \"{param}\" of API \"{api}\" was given in the task as {value}; there is no need to ask for it.",
         "Sorry, that was unnecessary: the user already stated {value} for parameter \"{param}\" of API \"{api}\".",
         "I should not have asked that. The task gives parameter \"{param}\" of API \"{api}\" as {value}.",
+        "That question was not needed: the task already has {value} for parameter \"{param}\" of API \"{api}\".",
+        "I asked for something the user already gave; parameter \"{param}\" of API \"{api}\" is {value}.",
     ),
     "imprecise": (
         "I made a mistake: my question was too vague. Let me ask more precisely.",
         "Sorry, that question was unclear. Here is a more precise one.",
         "My mistake, that was too vague to answer. Let me be specific.",
         "I asked that badly; it was not clear what I needed. Let me rephrase.",
+        "Sorry, that was too general. Let me ask exactly what I need.",
+        "My question was unclear, so let me put it more precisely.",
     ),
     "irrelevant": (
         "I made a mistake: that question does not help with calling the APIs for this task, so I will ask something that does.",
         "Sorry, that was beside the point; none of the APIs needs it. Let me ask what they do need.",
         "My mistake, that has nothing to do with the calls I need to make. Back to what matters.",
         "That question was off topic for this task. Let me ask about what the APIs need.",
+        "Sorry, that question does not matter for these API calls. Let me ask what they need.",
+        "I got side-tracked; that is not needed for the task. Here is what I do need.",
     ),
     "redundant": (
         "I made a mistake: I already know that parameter \"{param}\" of API \"{api}\" is {value}, because I asked about it before, so there is no need to ask again.",
         "My mistake. Parameter \"{param}\" of API \"{api}\" was already answered ({value}); asking again is unnecessary.",
         "Sorry, I asked that already: parameter \"{param}\" of API \"{api}\" is {value}.",
         "No need to repeat myself; the user already told me {value} for parameter \"{param}\" of API \"{api}\".",
+        "I already asked that: parameter \"{param}\" of API \"{api}\" is {value}, so I will not ask again.",
+        "Sorry, that was answered earlier ({value} for parameter \"{param}\" of API \"{api}\").",
     ),
     "irrelevant_end": (
         "I made a mistake: that question does not matter for calling the APIs, and nothing else is missing.",
         "Sorry, none of the APIs needs that, and I already have every value they do need.",
         "My mistake, that was off topic, and nothing the APIs need is missing any more.",
         "That question was beside the point; I already have everything the calls need.",
+        "Sorry, that does not matter for the calls, and nothing else is missing.",
+        "I got side-tracked; the APIs do not need that, and I already have all they need.",
     ),
     "incomplete": (
         "I made a mistake: some required values are still missing, so I need to ask more questions first.",
         "Sorry, I concluded too early. A few values are still unknown, so let me keep asking.",
         "My mistake, I cannot call the APIs yet: some values are still unknown.",
         "That plan was premature; I still lack some key information, so I need to ask further.",
+        "Sorry, I jumped ahead: some values the APIs need are still missing.",
+        "I cannot give the solution yet, as some values are still unknown. Let me ask.",
     ),
 }
 
@@ -322,7 +351,10 @@ def gerund(verb: str) -> str:
 
 def activity(tool: Tool) -> str:
     """The tool's purpose as a short gerund phrase, e.g. "calculating the area of a triangle"."""
-    words = re.sub(r"[^\w' \-]", " ", purpose(tool)).split()
+    text = purpose(tool)
+    if tool.name.lower() in text.lower():
+        return "working on this request"
+    words = re.sub(r"[^\w' \-]", " ", text).split()
     if not words or words[0].lower() not in _VERBS:
         topic = " ".join(words[:5]) if words else ""
         return f"looking into {topic.lower()}".strip() if topic and not topic.lower().startswith("call ") else "working on this request"
@@ -349,6 +381,18 @@ VAGUE_TEMPLATES = (
     "Is there anything else I should know about this?",
     "Any particular requirements for {activity}?",
     "What matters most to you when it comes to {activity}?",
+    "Could you tell me more about your needs here?",
+    "What are your expectations for {activity}?",
+    "Is there a particular way you'd like {activity} handled?",
+    "Any details you'd like to add about {activity}?",
+    "Could you clarify what you want out of this?",
+    "What sort of thing are you looking for here?",
+    "How should I approach {activity}?",
+    "Anything I should keep in mind?",
+    "What would be ideal for you with {activity}?",
+    "Are there any specifics about {activity} I should know?",
+    "Could you describe what you need a little better?",
+    "What else can you tell me about {activity}?",
 )
 # (template, parameter-name words that would make the question relevant after all)
 IRRELEVANT_TEMPLATES = (
@@ -368,6 +412,17 @@ IRRELEVANT_TEMPLATES = (
     ("Do you want me to share my reasoning while {activity}?", {"reasoning", "verbose", "explain"}),
     ("Is there a budget you have in mind for {activity}?", {"budget", "price", "cost", "amount", "max", "min"}),
     ("Would you like tips on {activity} for the future?", {"tips", "advice"}),
+    ("Did someone recommend {activity} to you?", {"recommend", "referral"}),
+    ("Would you like me to check the weather while {activity}?", {"weather", "forecast", "location", "city"}),
+    ("Is {activity} something you do every week?", {"frequency", "interval", "week", "weekly"}),
+    ("Do you want a short joke while I'm {activity}?", {"joke"}),
+    ("Should I bookmark this conversation about {activity}?", {"bookmark", "save"}),
+    ("Would you rate your experience with {activity} so far?", {"rating", "rate", "score"}),
+    ("Would you like to hear about other things besides {activity}?", {"other"}),
+    ("Is anyone helping you with {activity}?", {"helper", "assistant", "user"}),
+    ("Do you have a favourite app for {activity}?", {"app", "application"}),
+    ("Would you like me to read the results of {activity} aloud?", {"audio", "voice", "speech", "read"}),
+    ("Is {activity} urgent, or can it wait until next month?", {"priority", "urgent", "date", "deadline"}),
 )
 
 
