@@ -62,7 +62,9 @@ def augment_one(rec: ICRecord, clean: Dialogue, seed: int, model: ChatModel | No
         if llm_q is None:
             notes.append(f"{kind.value}: model output unusable, template used")
     inj = plan_injection(rec, slots, kind, rng, llm_question=llm_q, llm_key=key)
-    d = assemble(rec, rec.tool_steps, clean.questions, dialogue_rng(seed, rec.id), tone=clean.tone, injection=inj,
+    # own stream: the clean dialogue's first draw chose its tone, so reusing that stream with
+    # the tone given would tie the first reply's wording to the tone
+    d = assemble(rec, rec.tool_steps, clean.questions, dialogue_rng(seed, rec.id, "augment-dialogue"), tone=clean.tone, injection=inj,
                  dialogue_id=f"{rec.id}#aug")
     d.notes = clean.notes + notes
     return d, check_dialogue(d)

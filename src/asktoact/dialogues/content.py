@@ -131,6 +131,18 @@ def _desc_noun(schema: dict[str, Any]) -> str | None:
     return m.group(1).strip().lower()
 
 
+_UNITS = {"kg", "m", "cm", "mm", "km", "g", "lb", "lbs", "ms", "mb", "gb", "kb", "usd", "eur", "hz", "kw", "kwh",
+          "mph", "kmh", "sec", "ft", "mi", "c", "f", "l", "ml"}
+
+
+def _with_unit(noun: str) -> str:
+    """ "weight kg" -> "weight in kg" (a unit suffix of a parameter name is not part of the noun)."""
+    w = noun.split()
+    if len(w) >= 2 and w[-1].lower() in _UNITS:
+        return " ".join(w[:-1]) + " in " + w[-1]
+    return noun
+
+
 def question_noun(rec: ICRecord, ci: int, p: str) -> str:
     """What to call parameter ``p`` of call ``ci`` in a question: its noun; when another
     parameter reads the same, the description's noun phrase or an ordinal ("second file
@@ -140,9 +152,9 @@ def question_noun(rec: ICRecord, ci: int, p: str) -> str:
     def base(c: int, q: str) -> str:
         return param_noun(q, _tool(rec, c).param(q), rec.calls[c].arguments.get(q))
 
-    noun = base(ci, p)
-    same_call = [q for q in call.arguments if base(ci, q) == noun]
-    other_calls = any(c != ci and base(c, q) == noun for c, cl in enumerate(rec.calls) for q in cl.arguments)
+    noun = _with_unit(base(ci, p))
+    same_call = [q for q in call.arguments if _with_unit(base(ci, q)) == noun]
+    other_calls = any(c != ci and _with_unit(base(c, q)) == noun for c, cl in enumerate(rec.calls) for q in cl.arguments)
     if len(same_call) > 1:
         descs = {q: _desc_noun(_tool(rec, ci).param(q)) for q in same_call}
         if descs[p] and list(descs.values()).count(descs[p]) == 1:
@@ -330,12 +342,22 @@ _VERBS = {
     "transfer", "pay", "apply", "assess", "simulate", "solve", "draw", "plot", "format", "split", "merge", "join",
     "mark", "record", "log", "submit", "search", "crop", "resize", "rotate", "enhance", "classify", "answer",
     "describe", "explain", "monitor", "manage", "control", "turn", "adjust", "lock", "unlock", "notify", "call",
+    "request", "build", "establish", "diagnose", "perform", "attach", "switch", "execute", "submit", "advise",
+    "design", "test", "suggest", "fix", "help", "keep", "assign", "share", "invite", "follow", "review", "rate",
+    "claim", "reset", "initialize", "install", "deploy", "connect", "disconnect", "enroll", "subscribe", "publish",
+    "withdraw", "contact", "purchase", "acquire", "transform", "take", "solve", "configure", "explore", "place",
+    "store", "grant", "consult", "mix", "process", "allow", "offer", "link", "handle", "invoke", "pick", "select",
+    "choose", "reply", "respond", "assist", "discover", "gather", "compose", "deposit", "withdraw", "encrypt",
+    "decrypt", "encode", "decode", "parse", "render", "resolve", "match", "insert", "fill", "clear", "mute", "pause",
 }
-_DOUBLE = {"get", "set", "put", "run", "stop", "plan", "log", "shop", "chat", "map", "cut", "scan", "drop", "plot"}
+_DOUBLE = {"get", "set", "put", "run", "stop", "plan", "log", "shop", "chat", "map", "cut", "scan", "drop", "plot",
+           "submit", "commit", "admit", "permit", "omit", "begin", "forget", "refer", "transfer", "prefer", "swap",
+           "reset", "upset"}
 _CUT = {"using", "given", "based", "via", "that", "which", "according", "if", "when", "where", "with", "by", "from",
-        "at", "in", "on", "for", "to", "within", "under", "into", "through", "including", "as", "or", "and"}
+        "at", "in", "on", "for", "to", "within", "under", "into", "through", "including", "as", "or", "and", "who",
+        "whose", "while", "so", "such", "between", "against", "across", "over", "about", "without", "than"}
 _TRAIL = {"of", "a", "an", "the", "for", "to", "in", "on", "with", "and", "or", "by", "from", "its", "their", "your",
-          "his", "her", "any", "all", "some", "two", "one"}
+          "his", "her", "any", "all", "some", "two", "one", "whether", "if", "both", "each", "every", "my", "our"}
 
 
 def gerund(verb: str) -> str:
@@ -349,23 +371,60 @@ def gerund(verb: str) -> str:
     return v + "ing"
 
 
+_DETS = {"the", "a", "an", "all", "any", "some", "each", "every", "your", "their", "its", "his", "her", "multiple",
+         "new", "specific", "given", "one", "two", "detailed", "current", "user", "users", "whether", "if", "up"}
+
+
+_VERB_ENDINGS = ("ize", "ise", "ate", "ify", "yze", "ect", "ch")
+
+
+def _trim(words: list[str], start: int) -> list[str]:
+    out = words[:start]
+    for i, w in enumerate(words[start:7], start=start):
+        if (i >= 2 and w.lower() in _CUT) or (i >= 1 and w.lower() in ("and", "or", "who", "which", "that")):
+            break
+        out.append(w)
+    while len(out) > 1 and out[-1].lower() in _TRAIL:
+        out.pop()
+    return out
+
+
 def activity(tool: Tool) -> str:
     """The tool's purpose as a short gerund phrase, e.g. "calculating the area of a triangle"."""
     text = purpose(tool)
     if tool.name.lower() in text.lower():
         return "working on this request"
     words = re.sub(r"[^\w' \-]", " ", text).split()
-    if not words or words[0].lower() not in _VERBS:
-        topic = " ".join(words[:5]) if words else ""
-        return f"looking into {topic.lower()}".strip() if topic and not topic.lower().startswith("call ") else "working on this request"
-    out = [gerund(words[0])]
-    for i, w in enumerate(words[1:7], start=1):
-        if i >= 2 and w.lower() in _CUT:
-            break
-        out.append(w)
-    while len(out) > 1 and out[-1].lower() in _TRAIL:
-        out.pop()
-    return " ".join(out)
+    if not words:
+        return "working on this request"
+    while len(words) > 1 and (words[0].lower() in ("this", "it", "is", "for", "to", "will", "can", "also", "function",
+                                                   "method", "api", "tool", "endpoint", "service", "helper",
+                                                   "asynchronous", "attempts", "attempt", "tries", "used")
+                              or words[0].lower().endswith("ly")):
+        words = words[1:]  # "is for generating ...", "asynchronously stores ..."
+    first = words[0].lower()
+    nxt = words[1].lower() if len(words) > 1 else ""
+    base = _base_verb(first) if first.endswith("s") and not first.endswith(("ss", "us", "is")) else first
+    verb = (base in _VERBS or base.endswith(_VERB_ENDINGS)
+            or (base != first and nxt not in ("of", "for", "and", "to", "in", "on", "with", "or", "from", ""))
+            or (nxt in _DETS and first not in _DETS and not first.endswith(("ed", "ly", "al", "ic", "ous", "ive", "tion"))))
+    if verb:
+        words = [base] + words[1:]
+    if not verb and first.endswith("ed"):
+        return "working on this request"
+    if not verb and len(words) > 1 and first not in _DETS and nxt not in _CUT | {"of"} and not first.endswith(
+            ("ance", "ence", "ion", "ing", "ment", "ity", "ness", "ics", "ic", "al", "ous", "ive", "ax", "ee", "ary")):
+        verb = True  # a description that opens on a bare word and an object: an imperative ("transcribe speech")
+        words = [base] + words[1:]
+    if not verb:
+        np = [w for w in _trim(words, 0) if w.lower() not in ("api", "tool", "function", "endpoint")][:5]
+        while np and np[-1].lower() in _TRAIL:
+            np.pop()
+        if not np or (len(np) == 1 and np[0].lower() in _TRAIL):
+            return "working on this request"
+        return "looking into " + " ".join(np).lower()
+    out = _trim(words, 1)
+    return " ".join([gerund(words[0])] + out[1:])
 
 
 VAGUE_TEMPLATES = (

@@ -233,10 +233,12 @@ def collect_texts(dialogues: Iterable[Dialogue]) -> Texts:
                 seg = clean[s:e].strip()
                 if seg.startswith(QUESTION) and d.error_type is not None:
                     out.by_kind[f"error_question:{d.error_type.value}"].append((seg[len(QUESTION):].strip(), d.record_id))
-            tail = clean[spans[-1][1]:].strip() if spans else ""
-            if tail.startswith(corr_starts):
-                sent = re.split(r"\s\[[A-Z ]+\]", tail)[0].strip()
-                out.by_kind["correction"].append((sent, d.record_id))
+            # a correction follows its span at once, or opens the turn after the user's reply
+            for tail in ([clean[spans[-1][1]:].strip()] if spans else []) + [clean.strip()]:
+                if tail.startswith(corr_starts):
+                    sent = re.split(r"\s\[[A-Z ]+\]", tail)[0].strip()
+                    out.by_kind["correction"].append((sent, d.record_id))
+                    break
     return out
 
 
