@@ -89,33 +89,56 @@ class TypePlan:
     unplaced: Counter = field(default_factory=Counter)
 
 
+def _assign(pools: dict[ErrorType, list[str]], wanted: dict[ErrorType, int], seed: int) -> tuple[dict[str, ErrorType], Counter]:
+    """Scarcest type first (fewest eligible records per wanted dialogue), so that a type many
+    records allow does not use up the few records a demanding type needs; within a type,
+    records in a seeded hash order (uniform, without replacement, independent of file order)."""
+    assigned: dict[str, ErrorType] = {}
+    short: Counter = Counter()
+    order = sorted((t for t in ErrorType if wanted[t] > 0),
+                   key=lambda t: (len(pools[t]) / wanted[t], list(ErrorType).index(t)))
+    for t in order:
+        pool = sorted((rid for rid in pools[t] if rid not in assigned), key=lambda rid: _draw_key(seed, t, rid))
+        take = pool[:wanted[t]]
+        for rid in take:
+            assigned[rid] = t
+        if len(take) < wanted[t]:
+            short[t.value] = wanted[t] - len(take)
+    return assigned, short
+
+
 def plan_types(candidates: Iterable[tuple[str, Sequence[ErrorType]]], n: int, seed: int,
                weights: Mapping[ErrorType, float] | None = None) -> TypePlan:
     """Type first (§2.2.1), then a record that allows it.
 
-    ``candidates``: (record id, the types it allows). ``n`` dialogues are augmented in all,
-    split by the mix (``quotas``). Types are served scarcest first (fewest eligible records
-    per wanted dialogue) so that a type many records allow does not use up the few records a
-    demanding type needs; within a type the records are drawn uniformly without replacement
-    by a hash of (seed, type, id), so the draw does not depend on file order. Shortfalls are
-    counted in ``unplaced``; no other type fills them.
+    ``candidates``: (record id, the types it allows). ``n`` dialogues are wanted in all, split
+    by the mix (``quotas``). When the records cannot carry that many under the mix (e.g. a
+    share near 1 with few records that have something to ask), the largest total that they
+    can carry is placed, still split by the mix, and the rest is counted per type in
+    ``unplaced``: no type is swapped for another and the mix of what is written stays the
+    configured one.
     """
-    cands = list(candidates)
-    plan = TypePlan(wanted=quotas(n, normalise_mix(weights)))
+    mix = normalise_mix(weights)
+    plan = TypePlan(wanted=quotas(n, mix))
     pools: dict[ErrorType, list[str]] = {t: [] for t in ErrorType}
-    for rid, types in cands:
+    for rid, types in candidates:
         for t in types:
             pools[t].append(rid)
             plan.eligible[t.value] += 1
-    order = sorted((t for t in ErrorType if plan.wanted[t] > 0),
-                   key=lambda t: (len(pools[t]) / plan.wanted[t], list(ErrorType).index(t)))
-    for t in order:
-        pool = sorted((rid for rid in pools[t] if rid not in plan.assigned), key=lambda rid: _draw_key(seed, t, rid))
-        take = pool[:plan.wanted[t]]
-        for rid in take:
-            plan.assigned[rid] = t
-        if len(take) < plan.wanted[t]:
-            plan.unplaced[t.value] = plan.wanted[t] - len(take)
+    assigned, short = _assign(pools, plan.wanted, seed)
+    if short:
+        lo, hi = 0, n  # largest total whose split fits (monotone in practice: fewer wanted, fewer conflicts)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if _assign(pools, quotas(mid, mix), seed)[1]:
+                hi = mid - 1
+            else:
+                lo = mid
+        assigned, _ = _assign(pools, quotas(lo, mix), seed)
+        placed = Counter(t.value for t in assigned.values())
+        short = Counter({t.value: plan.wanted[t] - placed[t.value] for t in ErrorType
+                         if plan.wanted[t] > placed[t.value]})
+    plan.assigned, plan.unplaced = assigned, short
     return plan
 
 

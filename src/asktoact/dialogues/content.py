@@ -163,6 +163,8 @@ def question_noun(rec: ICRecord, ci: int, p: str) -> str:
             noun = f"{_ORDINALS[min(same_call.index(p), len(_ORDINALS) - 1)]} {noun}"
     if other_calls:
         noun = f"{noun} for step {ci + 1}"
+    for tok in set(re.findall(r"[A-Z]{2,}", p)):  # "DNA_id" -> "DNA ID", not "dna ID"
+        noun = re.sub(rf"\b{tok.lower()}\b", tok, noun)
     return noun
 
 
