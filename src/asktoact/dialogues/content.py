@@ -150,7 +150,8 @@ def question_noun(rec: ICRecord, ci: int, p: str) -> str:
     call = rec.calls[ci]
 
     def base(c: int, q: str) -> str:
-        return param_noun(q, _tool(rec, c).param(q), rec.calls[c].arguments.get(q))
+        n = param_noun(q, _tool(rec, c).param(q), rec.calls[c].arguments.get(q))
+        return re.sub(r"(\S) [a-z]$", r"\1", n)  # "city b" -> "city" (told apart below, in words)
 
     noun = _with_unit(base(ci, p))
     same_call = [q for q in call.arguments if _with_unit(base(ci, q)) == noun]
@@ -173,13 +174,40 @@ def _steps_text(steps: list[int]) -> str:
     return "steps " + ", ".join(s[:-1]) + " and " + s[-1]
 
 
+def _plural(noun: str) -> bool:
+    w = re.sub(r" (for step \d+|in \w+)$", "", noun).split()[-1] if noun.split() else ""
+    return len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is", "ics", "ous", "news"))
+
+
+def plural_form(q: str) -> str:
+    for a, b in ((" is the ", " are the "), ("What is the ", "What are the "), ("What's the ", "What are the "),
+                 (" is it?", " are they?"), ("What is it?", "What are they?")):
+        q = q.replace(a, b)
+    return q
+
+
+def without_for_this(q: str) -> str:
+    return q.replace(" for this?", "?")
+
+
+def surface_forms(template: str) -> set[str]:
+    """Every shape a question template takes in text (for measuring template shares)."""
+    return {template, plural_form(template), without_for_this(template), plural_form(without_for_this(template))}
+
+
+def _word(template: str, noun: str) -> str:
+    """Fill a template, with verb agreement for plural nouns and no doubled "for"."""
+    t = without_for_this(template) if " for step " in noun else template
+    return _fix((plural_form(t) if _plural(noun) else t).format(noun=noun))
+
+
 def template_question(rec: ICRecord, key: tuple[int, str], rng: random.Random, linked: list[tuple[int, str]] = ()) -> str:
     ci, p = key
     noun = question_noun(rec, ci, p)
     if not linked:
-        return _fix(rng.choice(QUESTION_TEMPLATES).format(noun=noun))
+        return _word(rng.choice(QUESTION_TEMPLATES), noun)
     noun = re.sub(r" for step \d+$", "", noun)
-    q = _fix(rng.choice(QUESTION_TEMPLATES).format(noun=noun))
+    q = _word(rng.choice(QUESTION_TEMPLATES), noun)
     steps = sorted({ci, *(c for c, _ in linked)})
     if len(steps) == 1:
         return q + f" It goes into more than one place in step {ci + 1}."

@@ -187,11 +187,12 @@ def share_figures(texts: Sequence[str], templates: Sequence[str] | None, top: in
     n = len(texts)
     out: dict[str, Any] = {"n": n, "distinct_texts": len(set(texts))}
     if templates is not None:
-        m = _matcher(templates)
+        forms = [(f, t) for t in templates for f in sorted(C.surface_forms(t))]  # variants count as their template
+        m = _matcher([f for f, _ in forms])
         hits = Counter()
         for t in texts:
             i = m(strip.sub("", t) if strip else t)
-            hits[templates[i] if i is not None else "(not from the bank)"] += 1
+            hits[forms[i][1] if i is not None else "(not from the bank)"] += 1
         bank = [(k, v) for k, v in hits.most_common() if k != "(not from the bank)"]
         out["templates_used"] = len(bank)
         out["max_template_share_pct"] = _pct(bank[0][1], n) if bank else 0.0
