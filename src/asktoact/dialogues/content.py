@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..curate.rewrite import param_noun
+from ..curate.rewrite import ABBREV, name_words, param_noun
 from ..schema import ICRecord, Tool
 
 # ------------------------------------------------------------------ task decomposition
@@ -32,6 +32,10 @@ def purpose(tool: Tool) -> str:
                r"converts|sends|lists|provides|updates|deletes|adds|sets|validates|verifies|analyzes|analyses|"
                r"estimates|predicts|books|plays|translates)\b",
                lambda m: _base_verb(m.group(1)), d, flags=re.I)
+    w = d.split(" ", 2)
+    if len(w) > 1 and re.fullmatch(r"[A-Za-z]+s", w[0]) and not w[0].lower().endswith(("ss", "us", "is")) and (
+            _base_verb(w[0]) in _VERBS or w[1].lower() in _DETS):
+        d = " ".join([_base_verb(w[0])] + w[1:])  # "Fills the fuel tank" -> "fill the fuel tank"
     return d[0].lower() + d[1:]
 
 
@@ -151,6 +155,10 @@ def question_noun(rec: ICRecord, ci: int, p: str) -> str:
 
     def base(c: int, q: str) -> str:
         n = param_noun(q, _tool(rec, c).param(q), rec.calls[c].arguments.get(q))
+        if n in ("date", "link", "email address", "IP address", "file"):  # "date_of_birth": say "date of birth"
+            words = [ABBREV.get(w, w) for w in name_words(q)]
+            if len(words) > 1 and n.split()[0].lower() in " ".join(words).lower() and all(len(w) > 1 for w in words):
+                n = " ".join(words)
         return re.sub(r"(\S) [a-z]$", r"\1", n)  # "city b" -> "city" (told apart below, in words)
 
     noun = _with_unit(base(ci, p))
@@ -196,9 +204,13 @@ def surface_forms(template: str) -> set[str]:
 
 
 def _word(template: str, noun: str) -> str:
-    """Fill a template, with verb agreement for plural nouns and no doubled "for"."""
-    t = without_for_this(template) if " for step " in noun else template
-    return _fix((plural_form(t) if _plural(noun) else t).format(noun=noun))
+    """Fill a template, with verb agreement for plural nouns; "for step N" goes to the end
+    ("Could you share the city you'd like to use for step 1?")."""
+    m = re.fullmatch(r"(.*) (for step \d+)", noun)
+    core, step = (m.group(1), m.group(2)) if m else (noun, "")
+    t = without_for_this(template) if step else template
+    q = _fix((plural_form(t) if _plural(core) else t).format(noun=core))
+    return q[:-1] + f" {step}?" if step else q
 
 
 def template_question(rec: ICRecord, key: tuple[int, str], rng: random.Random, linked: list[tuple[int, str]] = ()) -> str:
@@ -284,8 +296,16 @@ def value_text(v: Any) -> str:
     return json.dumps(v, ensure_ascii=False)
 
 
+def _plain(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) or isinstance(x, str) and bool(x) and not re.search(r"[,\"]", x)
+
+
 def spoken_value(v: Any) -> str:
-    """``value_text``, but a short list of plain words or numbers reads as "a, b and c"."""
+    """``value_text``, but a short list of plain words or numbers reads as "a, b and c", and a
+    small flat object as "start date 2023-01-01 and end date 2023-01-31"."""
+    if isinstance(v, dict) and 1 < len(v) <= 4 and all(_plain(x) for x in v.values()) and all(name_words(k) for k in v):
+        items = [f"{' '.join(ABBREV.get(w, w) for w in name_words(k))} {value_text(x)}" for k, x in v.items()]
+        return ", ".join(items[:-1]) + " and " + items[-1]
     if isinstance(v, list) and 1 < len(v) <= 6 and all(
             isinstance(x, (int, float)) and not isinstance(x, bool) or isinstance(x, str) and x and not re.search(r"[\s,\"]", x)
             for x in v):

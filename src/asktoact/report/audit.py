@@ -191,7 +191,7 @@ def share_figures(texts: Sequence[str], templates: Sequence[str] | None, top: in
         m = _matcher([f for f, _ in forms])
         hits = Counter()
         for t in texts:
-            i = m(strip.sub("", t) if strip else t)
+            i = m(re.sub(r" for step \d+\?\Z", "?", strip.sub("", t)) if strip else t)
             hits[forms[i][1] if i is not None else "(not from the bank)"] += 1
         bank = [(k, v) for k, v in hits.most_common() if k != "(not from the bank)"]
         out["templates_used"] = len(bank)
