@@ -62,6 +62,8 @@ def test_type_first_then_a_record_that_allows_it():
     lvl0 = [rid for rid, t in plan.assigned.items() if rid.startswith("z")]
     assert all(plan.assigned[r] in (T.clearly_stated, T.irrelevant) for r in lvl0)
     assert len(lvl0) < 0.3 * 300
+    irr = [rid for rid, t in plan.assigned.items() if t == T.irrelevant]
+    assert plan.strategy == "interleaved" and 0.4 < sum(r.startswith("z") for r in irr) / len(irr) < 0.8  # population: 0.6
 
 
 def test_plan_is_seeded_and_independent_of_input_order():
@@ -76,7 +78,7 @@ def test_plan_is_seeded_and_independent_of_input_order():
 def test_no_substitution_when_a_type_cannot_be_placed():
     cands = _cands(n_level0=500, n_one=20, n_multi=0)  # almost nothing to ask
     plan = plan_types(cands, 400, seed=0)
-    assert plan.unplaced  # counted ...
+    assert plan.unplaced and plan.strategy == "scarcest-first, reduced"  # counted ...
     got = {t: sum(1 for x in plan.assigned.values() if x == t) for t in T}
     assert sum(plan.unplaced.values()) + len(plan.assigned) == 400
     n = len(plan.assigned)

@@ -258,7 +258,8 @@ def augment(dialogue_dir: Path = typer.Argument(..., help="Folder written by `as
                   f"{100 * measured[e.value]:.1f}", str(st.eligible.get(e.value, 0)), str(st.unplaced.get(e.value, 0)))
     t.add_row("total", str(st.augmented), "100.0", "100.0", "", str(sum(st.unplaced.values())), style="bold")
     console.print(t)
-    console.print(f"in {st.dialogues_in} = clean {st.clean} + augmented {st.augmented} + rejected {st.rejected}")
+    console.print(f"in {st.dialogues_in} = clean {st.clean} + augmented {st.augmented} + rejected {st.rejected}"
+                  f" (placement: {st.strategy})")
     if st.unplaced:
         console.print(f"[yellow]not placed (too few records allow the type; no other type used instead): "
                       f"{dict(st.unplaced)}[/yellow]")

@@ -87,12 +87,33 @@ class TypePlan:
     wanted: dict[ErrorType, int] = field(default_factory=dict)
     eligible: Counter = field(default_factory=Counter)
     unplaced: Counter = field(default_factory=Counter)
+    strategy: str = ""  # "interleaved" | "scarcest-first" | "scarcest-first, reduced"
 
 
-def _assign(pools: dict[ErrorType, list[str]], wanted: dict[ErrorType, int], seed: int) -> tuple[dict[str, ErrorType], Counter]:
-    """Scarcest type first (fewest eligible records per wanted dialogue), so that a type many
-    records allow does not use up the few records a demanding type needs; within a type,
-    records in a seeded hash order (uniform, without replacement, independent of file order)."""
+def _interleaved(pools: dict[ErrorType, list[str]], wanted: dict[ErrorType, int], seed: int) -> tuple[dict[str, ErrorType], Counter]:
+    """Types in a seeded random order, each taking the next free record of its own seeded
+    hash order: every type draws uniformly from the records that allow it, so no type is
+    pushed onto level-0 records by the others."""
+    seq = [t for t in ErrorType for _ in range(wanted[t])]
+    random.Random(f"asktoact:augment-types:{seed}").shuffle(seq)
+    order = {t: sorted(pools[t], key=lambda rid: _draw_key(seed, t, rid)) for t in ErrorType}
+    at = dict.fromkeys(ErrorType, 0)
+    assigned: dict[str, ErrorType] = {}
+    short: Counter = Counter()
+    for t in seq:
+        pool = order[t]
+        while at[t] < len(pool) and pool[at[t]] in assigned:
+            at[t] += 1
+        if at[t] < len(pool):
+            assigned[pool[at[t]]] = t
+        else:
+            short[t.value] += 1
+    return assigned, short
+
+
+def _scarcest_first(pools: dict[ErrorType, list[str]], wanted: dict[ErrorType, int], seed: int) -> tuple[dict[str, ErrorType], Counter]:
+    """Scarcest type first (fewest eligible records per wanted dialogue): places the most when
+    records are tight, at the price of leaving the types level-0 records allow to them."""
     assigned: dict[str, ErrorType] = {}
     short: Counter = Counter()
     order = sorted((t for t in ErrorType if wanted[t] > 0),
@@ -112,11 +133,11 @@ def plan_types(candidates: Iterable[tuple[str, Sequence[ErrorType]]], n: int, se
     """Type first (§2.2.1), then a record that allows it.
 
     ``candidates``: (record id, the types it allows). ``n`` dialogues are wanted in all, split
-    by the mix (``quotas``). When the records cannot carry that many under the mix (e.g. a
-    share near 1 with few records that have something to ask), the largest total that they
-    can carry is placed, still split by the mix, and the rest is counted per type in
-    ``unplaced``: no type is swapped for another and the mix of what is written stays the
-    configured one.
+    by the mix (``quotas``), and placed by ``_interleaved`` (each type uniform over the
+    records that allow it). When that leaves some unplaced (a large share), the scarcest
+    type goes first instead; when even that cannot carry ``n``, the largest total that fits
+    is placed, still split by the mix, and the rest is counted per type in ``unplaced``: no
+    type is swapped for another and the mix of what is written stays the configured one.
     """
     mix = normalise_mix(weights)
     plan = TypePlan(wanted=quotas(n, mix))
@@ -125,19 +146,24 @@ def plan_types(candidates: Iterable[tuple[str, Sequence[ErrorType]]], n: int, se
         for t in types:
             pools[t].append(rid)
             plan.eligible[t.value] += 1
-    assigned, short = _assign(pools, plan.wanted, seed)
+    assigned, short = _interleaved(pools, plan.wanted, seed)
+    plan.strategy = "interleaved"
+    if short:
+        assigned, short = _scarcest_first(pools, plan.wanted, seed)
+        plan.strategy = "scarcest-first"
     if short:
         lo, hi = 0, n  # largest total whose split fits (monotone in practice: fewer wanted, fewer conflicts)
         while lo < hi:
             mid = (lo + hi + 1) // 2
-            if _assign(pools, quotas(mid, mix), seed)[1]:
+            if _scarcest_first(pools, quotas(mid, mix), seed)[1]:
                 hi = mid - 1
             else:
                 lo = mid
-        assigned, _ = _assign(pools, quotas(lo, mix), seed)
+        assigned, _ = _scarcest_first(pools, quotas(lo, mix), seed)
         placed = Counter(t.value for t in assigned.values())
         short = Counter({t.value: plan.wanted[t] - placed[t.value] for t in ErrorType
                          if plan.wanted[t] > placed[t.value]})
+        plan.strategy = "scarcest-first, reduced"
     plan.assigned, plan.unplaced = assigned, short
     return plan
 

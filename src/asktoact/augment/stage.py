@@ -31,6 +31,7 @@ class AugmentStats:
     eligible: Counter = field(default_factory=Counter)  # type -> records that allow it
     unplaced: Counter = field(default_factory=Counter)  # type -> wanted but no record allows it
     mix: dict = field(default_factory=dict)  # configured shares (sum 1)
+    strategy: str = ""  # how the plan placed the types (see ``plan_types``)
 
     def measured_mix(self) -> dict[str, float]:
         n = sum(self.by_type.values())
@@ -93,7 +94,8 @@ def run_augment(dialogue_dir: Path, out: Path, share: float = 0.3, seed: int = 0
     mix = normalise_mix(weights)
     plan = plan_types(cands, round(share * len(cands)), seed, mix)
     st = AugmentStats(wanted={t.value: n for t, n in plan.wanted.items()}, eligible=plan.eligible,
-                      unplaced=plan.unplaced, mix={t.value: round(v, 6) for t, v in mix.items()})
+                      unplaced=plan.unplaced, mix={t.value: round(v, 6) for t, v in mix.items()},
+                      strategy=plan.strategy)
     with open(out / "train.jsonl", "w", encoding="utf-8") as ftrain, \
             open(out / "augmented.jsonl", "w", encoding="utf-8") as faug, \
             open(out / "augmented.txt", "w", encoding="utf-8") as ftxt, RejectSink(out / "rejects.jsonl", "augment") as rj:
@@ -128,5 +130,6 @@ def run_augment(dialogue_dir: Path, out: Path, share: float = 0.3, seed: int = 0
                   {"dialogues_in": st.dialogues_in, "clean": st.clean, "augmented": st.augmented,
                    "rejected": st.rejected, "by_type": dict(st.by_type), "configured_mix": st.mix,
                    "measured_mix": {k: round(v, 6) for k, v in st.measured_mix().items()},
-                   "wanted": st.wanted, "eligible": dict(st.eligible), "unplaced": dict(st.unplaced)})
+                   "wanted": st.wanted, "eligible": dict(st.eligible), "unplaced": dict(st.unplaced),
+                   "placement": st.strategy})
     return st

@@ -136,7 +136,9 @@ def qc_figures(data: RunData) -> dict[str, Any]:
             "rejects_by_stage_reason": dict(stages.most_common(15))}
 
 
-def error_mix(dialogues: Iterable[Dialogue], configured: dict[str, float] | None) -> dict[str, Any]:
+def error_mix(dialogues: Iterable[Dialogue], configured: dict[str, float] | None,
+              records: dict[str, ICRecord] | None = None) -> dict[str, Any]:
+    dialogues = list(dialogues)
     c = Counter(d.error_type.value for d in dialogues if d.error_type is not None)
     n = sum(c.values())
     rows = {}
@@ -149,6 +151,16 @@ def error_mix(dialogues: Iterable[Dialogue], configured: dict[str, float] | None
     out: dict[str, Any] = {"augmented": n, "by_type": rows}
     if configured and n:
         out["max_gap_points"] = max(abs(r["gap_points"]) for r in rows.values())
+    if records:  # where the errors sit: level of the record, per type
+        lv: dict[str, Counter] = defaultdict(Counter)
+        for d in dialogues:
+            if d.error_type is not None and d.record_id in records:
+                lv[d.error_type.value][records[d.record_id].level] += 1
+        tot = Counter()
+        for x in lv.values():
+            tot.update(x)
+        out["by_level"] = {t: {str(k): v[k] for k in sorted(v)} for t, v in sorted(lv.items())}
+        out["level0_share_pct"] = _pct(tot[0], sum(tot.values()))
     return out
 
 
@@ -318,7 +330,7 @@ def figures(data: RunData, seed: int = 0) -> dict[str, Any]:
     out["qc"] = qc_figures(data)
     if data.dialogues:
         out["dialogues"] = len(data.dialogues)
-        out["error_mix"] = error_mix(data.dialogues.values(), data.configured_mix)
+        out["error_mix"] = error_mix(data.dialogues.values(), data.configured_mix, data.records)
         out["templates"] = template_figures(texts)
         out["leaks"] = leak_figures(texts, data.records)
     return out
