@@ -50,7 +50,9 @@ def test_bfcl_folder_counts_add_up_and_marks_empty_turns(shared):
     recs, rj, st = _load("bfcl", shared("bfcl"))
     assert st.units_in == st.samples + st.rejected
     assert all(r.field.startswith("ground_truth[") for r in rj.items)
-    assert "multi_turn_miss_param_0/turn_3" not in recs  # the turn where the model must ask
+    # the turn where the model must ask is kept (joined with the answer), the answer turn is not a task
+    assert recs["multi_turn_miss_param_0/turn_3"].metadata["absent"]
+    assert "multi_turn_miss_param_0/turn_4" not in recs
 
 
 def test_acebench_nested_values(shared):

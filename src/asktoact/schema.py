@@ -268,6 +268,11 @@ class TerminationReason(str, enum.Enum):
     invalid_output = "invalid_output"
     model_error = "model_error"
     simulator_error = "simulator_error"
+    harness_error = "harness_error"  # our own code failed on this dialogue: retried like the two above
+
+
+FAILED_TERMINATIONS = frozenset({TerminationReason.model_error, TerminationReason.simulator_error,
+                                 TerminationReason.harness_error})  # not a result: retried on resume, never scored
 
 
 class TurnKind(str, enum.Enum):
@@ -302,6 +307,8 @@ class Transcript(Record):
     unspecified: list[str] = Field(default_factory=list)  # "call_index.param" keys
     offered_tools: list[str] = Field(default_factory=list)
     latency_s: float = 0.0
+    source: str = ""  # the record's source, for per-source figures
+    argument_errors: list[str] = Field(default_factory=list)  # solution arguments that break the tools' schemas
 
 
 class Reject(Record):

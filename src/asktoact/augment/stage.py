@@ -10,7 +10,7 @@ from ..dialogues.assemble import assemble, plain_text, slots_of
 from ..dialogues.check import check_dialogue
 from ..dialogues.llm import llm_error_question
 from ..dialogues.stage import dialogue_rng
-from ..io import RejectSink, dump_line, read_jsonl, write_sidecar
+from ..io import AtomicOutputs, RejectSink, dump_line, read_jsonl
 from ..models import ChatModel
 from ..models.base import run_sync
 from ..schema import Dialogue, ErrorType, ICRecord
@@ -32,6 +32,7 @@ class AugmentStats:
     unplaced: Counter = field(default_factory=Counter)  # type -> wanted but no record allows it
     mix: dict = field(default_factory=dict)  # configured shares (sum 1)
     strategy: str = ""  # how the plan placed the types (see ``plan_types``)
+    unreadable_records: int = 0  # lines of records.jsonl that were not records (rejected with file and line)
 
     def measured_mix(self) -> dict[str, float]:
         n = sum(self.by_type.values())
@@ -73,8 +74,12 @@ def augment_one(rec: ICRecord, clean: Dialogue, seed: int, model: ChatModel | No
 
 def _candidates(dialogue_dir: Path, records: dict[str, ICRecord]) -> tuple[list[tuple[str, list[ErrorType]]], int]:
     """(dialogue id, allowed types) for every dialogue with a record, and how many lack one."""
+    class _Skip:  # bad lines are rejected (with file and line) by the writing pass
+        def add(self, *a, **k) -> None:
+            pass
+
     out, missing = [], 0
-    for d in read_jsonl(dialogue_dir / "dialogues.jsonl", Dialogue):
+    for d in read_jsonl(dialogue_dir / "dialogues.jsonl", Dialogue, rejects=_Skip()):
         rec = records.get(d.record_id)
         if rec is None:
             missing += 1
@@ -89,17 +94,21 @@ def run_augment(dialogue_dir: Path, out: Path, share: float = 0.3, seed: int = 0
     fixed first (``plan_types``), then each type goes to records that allow it."""
     dialogue_dir, out = Path(dialogue_dir), Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    records = {r.id: r for r in read_jsonl(dialogue_dir / "records.jsonl", ICRecord)}
-    cands, _ = _candidates(dialogue_dir, records)
-    mix = normalise_mix(weights)
-    plan = plan_types(cands, round(share * len(cands)), seed, mix)
-    st = AugmentStats(wanted={t.value: n for t, n in plan.wanted.items()}, eligible=plan.eligible,
-                      unplaced=plan.unplaced, mix={t.value: round(v, 6) for t, v in mix.items()},
-                      strategy=plan.strategy)
-    with open(out / "train.jsonl", "w", encoding="utf-8") as ftrain, \
-            open(out / "augmented.jsonl", "w", encoding="utf-8") as faug, \
-            open(out / "augmented.txt", "w", encoding="utf-8") as ftxt, RejectSink(out / "rejects.jsonl", "augment") as rj:
-        for d in read_jsonl(dialogue_dir / "dialogues.jsonl", Dialogue):
+    if not dialogue_dir.is_dir():
+        raise NotADirectoryError(20, "Not a folder written by `asktoact dialogues`", str(dialogue_dir))
+    st = AugmentStats()
+    # outputs are put in place together when complete (io.AtomicOutputs); bad input lines and
+    # records that cannot be augmented are rejects with file, line and reason; the rest goes on
+    with AtomicOutputs(out) as ao, RejectSink(out / "rejects.jsonl", "augment", handle=ao.open("rejects.jsonl")) as rj:
+        records = {r.id: r for r in read_jsonl(dialogue_dir / "records.jsonl", ICRecord, rejects=rj)}
+        rj_records = rj.count
+        cands, _ = _candidates(dialogue_dir, records)
+        mix = normalise_mix(weights)
+        plan = plan_types(cands, round(share * len(cands)), seed, mix)
+        st.wanted, st.eligible, st.unplaced = {t.value: n for t, n in plan.wanted.items()}, plan.eligible, plan.unplaced
+        st.mix, st.strategy = {t.value: round(v, 6) for t, v in mix.items()}, plan.strategy
+        ftrain, faug, ftxt = ao.open("train.jsonl"), ao.open("augmented.jsonl"), ao.open("augmented.txt")
+        for d in read_jsonl(dialogue_dir / "dialogues.jsonl", Dialogue, rejects=rj):
             st.dialogues_in += 1
             rec = records.get(d.record_id)
             if rec is None:
@@ -108,7 +117,12 @@ def run_augment(dialogue_dir: Path, out: Path, share: float = 0.3, seed: int = 0
                 continue
             kind = plan.assigned.get(d.id)
             if kind is not None:
-                a, violations = augment_one(rec, d, seed, model, kind)
+                try:
+                    a, violations = augment_one(rec, d, seed, model, kind)
+                except (ValueError, TypeError, KeyError, IndexError, RecursionError) as e:
+                    rj.add(d.source, d.id, "dialogue", f"unprocessable: {type(e).__name__}: {str(e)[:200]}")
+                    st.rejected += 1
+                    continue
                 if violations:
                     rj.add(d.source, a.id, "dialogue", f"invariant ({kind.value}): " + "; ".join(violations))
                     st.rejected += 1
@@ -124,12 +138,16 @@ def run_augment(dialogue_dir: Path, out: Path, share: float = 0.3, seed: int = 0
                 ftrain.write(dump_line(d))
             if progress:
                 progress(1)
-    write_sidecar(out / "train.jsonl", "augment", {"dialogues": str(dialogue_dir), "share": share, "seed": seed,
-                                                   "model": getattr(model, "spec", None),
-                                                   "weights": {k.value: v for k, v in (weights or {}).items()}},
+        unreadable = rj.count - rj_records - st.rejected  # dialogue lines that were not dialogues
+        st.dialogues_in += unreadable
+        st.rejected += unreadable
+        st.unreadable_records = rj_records
+        ao.commit("augment", {"dialogues": str(dialogue_dir), "share": share, "seed": seed,
+                              "model": getattr(model, "spec", None),
+                              "weights": {k.value: v for k, v in (weights or {}).items()}},
                   {"dialogues_in": st.dialogues_in, "clean": st.clean, "augmented": st.augmented,
-                   "rejected": st.rejected, "by_type": dict(st.by_type), "configured_mix": st.mix,
-                   "measured_mix": {k: round(v, 6) for k, v in st.measured_mix().items()},
+                   "rejected": st.rejected, "unreadable_records": rj_records, "by_type": dict(st.by_type),
+                   "configured_mix": st.mix, "measured_mix": {k: round(v, 6) for k, v in st.measured_mix().items()},
                    "wanted": st.wanted, "eligible": dict(st.eligible), "unplaced": dict(st.unplaced),
                    "placement": st.strategy})
     return st

@@ -137,6 +137,7 @@ def curate_sample(sample: ToolSample, seed: int, level_weights: dict[int, float]
         meta["not_removable"] = not_eligible
     rec = ICRecord(id=sample.id, source=sample.source, level=level, seed=seed, original_query=sample.query,
                    unspecified_query=new_query, tools=sample.tools, calls=sample.calls, key_info=key_info,
+                   context=sample.context,
                    rewrite=RewriteInfo(method="deterministic"), metadata=meta)
     rec.quality = leak_check(rec)
     return rec

@@ -53,19 +53,35 @@ class ACEBenchSource(Source):
         gt = item.context["answer"]
         if gt is None:
             raise FieldError("possible_answer", "no ground truth with this id")
-        entries: list[tuple[str, Any]] = []
-        for block in (gt if isinstance(gt, list) else [gt]):
-            if not isinstance(block, dict):
-                raise FieldError("ground_truth", "expected {tool: {param: value}}")
-            entries.extend(block.items())
-        if not entries:
+        # a list of ground truths is a list of acceptable answers: the first is kept, the
+        # others' differing values become accepted alternatives (PRS accepts any of them)
+        alts = gt if isinstance(gt, list) else [gt]
+        if not alts:
             raise FieldError("ground_truth", "no calls")
+        parsed = [self._calls(block, tools, f"ground_truth[{i}]" if isinstance(gt, list) else "ground_truth")
+                  for i, block in enumerate(alts)]
+        calls = parsed[0]
+        for other in parsed[1:]:
+            if [c.name for c in other] != [c.name for c in calls]:
+                continue
+            for c, o in zip(calls, other):
+                for k, v in o.arguments.items():
+                    if k in c.arguments and v != c.arguments[k] and v not in c.accepted.get(k, []):
+                        c.accepted.setdefault(k, []).append(v)
+        return [ToolSample(id=item.record_id, source=self.name, query=query, tools=tools, calls=calls,
+                           metadata={"category": item.context["category"]})]
+
+    @staticmethod
+    def _calls(block: Any, tools: list, field: str) -> list[ToolCall]:
+        if not isinstance(block, dict):
+            raise FieldError(field, "expected {tool: {param: value}}")
+        if not block:
+            raise FieldError(field, "no calls")
         calls = []
-        for i, (name, args) in enumerate(entries):
+        for name, args in block.items():
             if not isinstance(args, dict):
-                raise FieldError(f"ground_truth.{name}", "expected an object of arguments")
+                raise FieldError(f"{field}.{name}", "expected an object of arguments")
             # ACEBench appends _1, _2 to repeated tool names in ground truth
             base = re.sub(r"_\d+$", "", name) if name not in {t.name for t in tools} else name
             calls.append(ToolCall(name=base, arguments=args))
-        return [ToolSample(id=item.record_id, source=self.name, query=query, tools=tools, calls=calls,
-                           metadata={"category": item.context["category"]})]
+        return calls

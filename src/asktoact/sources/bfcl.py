@@ -1,9 +1,18 @@
 """BFCL v3/v4: question JSONL + ``possible_answer/`` by id.
 
-Ground truth is the first acceptable non-empty value of each parameter; a parameter whose
-acceptable values include ``""`` may be omitted, so it is left out of the ground truth.
-Multi-turn categories become one sample per turn that has calls (python-call strings
-parsed with ``ast``, never evaluated). ``live_*`` categories are marked evaluation-only.
+Ground truth is the first acceptable non-empty value of each parameter, and every other
+acceptable value goes to ``ToolCall.accepted`` (PRS accepts any of them); a parameter whose
+acceptable values include ``""`` may be omitted, so it is left out of the arguments and its
+non-empty values are listed as accepted.
+
+Multi-turn categories stay conversations: each turn is one sample whose ``context`` holds
+the earlier turns (the user's messages and the ground-truth calls; BFCL ships no tool
+outputs without executing its classes). A ``multi_turn_miss_param`` turn whose ground truth
+is ``[]`` is where the model must ask: it is joined with the next turn (the user's answer)
+into one sample with the next turn's calls, whose values said only in the answer are absent
+intents (``metadata["absent"]``, see sources/asks.py); the answer turn is never a task of
+its own. The other miss_param turns are fully specified (nothing absent). Python-call
+strings are parsed with ``ast``, never evaluated. ``live_*`` categories are evaluation-only.
 """
 
 from __future__ import annotations
@@ -13,7 +22,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..io import iter_json_records
-from ..schema import Tool, ToolCall, ToolSample
+from ..schema import Message, Tool, ToolCall, ToolSample
+from .asks import ABSENT, FOLLOWUP, stated_in
 from .base import FieldError, RawItem, Source, need, register, schema_tools, skip
 
 CLASS_DOCS = {
@@ -37,6 +47,17 @@ def first_acceptable(values: Any) -> Any:
     if isinstance(v, dict):
         return _pick_dict(v)
     return v
+
+
+def alternatives(values: Any, picked: Any) -> list[Any] | None:
+    """The other acceptable values of a parameter (all of them when it may be omitted)."""
+    if not isinstance(values, list):
+        return None
+    rest = [v for v in values if v != "" and not isinstance(v, dict)]
+    if picked is _MISSING:
+        return rest
+    rest = [v for v in rest if v != picked]
+    return rest or None
 
 
 def _pick_dict(d: dict) -> dict:
@@ -172,7 +193,7 @@ class BFCLSource(Source):
             (fname, params), = entry.items()
             if not isinstance(params, dict):
                 raise FieldError(f"ground_truth[{i}].{fname}", "expected an object of parameters")
-            args = {}
+            args, accepted = {}, {}
             for p, vals in params.items():
                 try:
                     v = first_acceptable(vals)
@@ -180,35 +201,88 @@ class BFCLSource(Source):
                     raise FieldError(f"ground_truth[{i}].{fname}.{p}", str(e)) from None
                 if v is not _MISSING:
                     args[p] = v
-            calls.append(ToolCall(name=fname, arguments=args))
+                alt = alternatives(vals, v)
+                if alt is not None and (alt or v is _MISSING):
+                    accepted[p] = alt
+            calls.append(ToolCall(name=fname, arguments=args, accepted=accepted))
         return [ToolSample(id=item.record_id, source=self.name, query=query, tools=tools, calls=calls, metadata=meta)]
 
-    def _multi_turn(self, item: RawItem, d: dict, question: list, gt: Any, meta: dict) -> list:
+    def _multi_turn(self, item: RawItem, d: dict, question: list, gt: Any, base_meta: dict) -> list:
         classes = need(d, "involved_classes", list)
         tools = self._class_tools(Path(item.context["docs_dir"]), classes, d.get("excluded_function") or [])
         if not isinstance(gt, list) or len(gt) != len(question):
             raise FieldError("ground_truth", "expected one list of calls per turn")
         by_name = {t.name: t for t in tools}
+        miss = str(base_meta.get("category", "")).startswith("multi_turn_miss_param")
         out: list = []
-        for ti, (turn, calls_s) in enumerate(zip(question, gt)):
+        context: list[Message] = []
+        ti = 0
+        while ti < len(question):
+            turn, calls_s = question[ti], gt[ti]
             sid = f"{item.record_id}/turn_{ti}"
             try:
                 query = _user_text(turn, f"question[{ti}]")
             except FieldError as e:
                 out.append(skip(sid, e.field, e.reason))
+                ti += 1
                 continue
-            if not calls_s:
-                out.append(skip(sid, f"ground_truth[{ti}]", "turn without calls (the model is meant to ask here)"))
+            answer_turn = None
+            if not calls_s and miss and ti + 1 < len(question) and gt[ti + 1]:
+                answer_turn = ti + 1  # the user's answer to the question the model must ask here
+            elif not calls_s:
+                out.append(skip(sid, f"ground_truth[{ti}]", "turn without calls and no answer turn after it"))
+                context.extend(Message(role="user", content=m["content"]) for m in turn if m.get("role") == "user")
+                ti += 1
                 continue
             if not query:
                 out.append(skip(sid, f"question[{ti}]", "turn without a user message"))
+                ti += 1
                 continue
+            src_turn = answer_turn if answer_turn is not None else ti
             try:
-                calls = [parse_call_string(c, by_name) for c in calls_s]
-                s = ToolSample(id=sid, source=self.name, query=query, tools=tools, calls=calls,
-                               metadata={**meta, "turn": ti, "record": item.record_id})
+                calls = [parse_call_string(c, by_name) for c in gt[src_turn]]
             except (ValueError, SyntaxError) as e:
-                out.append(skip(sid, f"ground_truth[{ti}]", f"unusable call: {str(e).splitlines()[0]}"))
+                out.append(skip(sid, f"ground_truth[{src_turn}]", f"unusable call: {str(e).splitlines()[0]}"))
+                ti = src_turn + 1
+                continue
+            meta = {**base_meta, "turn": ti, "record": item.record_id}
+            if miss:
+                meta[ABSENT] = []
+            answer_text = ""
+            if answer_turn is not None:
+                try:
+                    answer_text = _user_text(question[answer_turn], f"question[{answer_turn}]")
+                except FieldError as e:
+                    out.append(skip(sid, e.field, e.reason))
+                    ti = answer_turn + 1
+                    continue
+                known = [query] + [m.content for m in context if m.role == "user"]
+                said = [(f"{ci}.{p}", v) for ci, c in enumerate(calls) for p, v in c.arguments.items()
+                        if stated_in([answer_text], v)]
+                # what the answer says that was not said before; else what it says (a value said
+                # before for another purpose: "which file?" about a file named elsewhere)
+                absent = [k for k, v in said if not stated_in(known, v)] or [k for k, v in said]
+                how = "stated in the answer"
+                if not absent:  # the answer points at something ("the last file displayed"): what was never said
+                    absent = [f"{ci}.{p}" for ci, c in enumerate(calls) for p, v in c.arguments.items()
+                              if not stated_in(known, v)]
+                    how = "not stated before (the answer refers to it)"
+                if not absent:
+                    out.append(skip(sid, f"ground_truth[{ti}]", "ask turn: every value of the answer's calls was said before"))
+                    ti = answer_turn + 1
+                    continue
+                meta.update({ABSENT: absent, FOLLOWUP: [answer_text], "answer_turn": answer_turn, "absent_how": how})
+            try:
+                s = ToolSample(id=sid, source=self.name, query=query, tools=tools, calls=calls,
+                               context=list(context), metadata=meta)
+            except ValueError as e:
+                out.append(skip(sid, f"ground_truth[{src_turn}]", f"unusable call: {str(e).splitlines()[0]}"))
+                ti = src_turn + 1
                 continue
             out.append(s)
+            context.append(Message(role="user", content=query))
+            if answer_text:
+                context.append(Message(role="user", content=answer_text))
+            context.append(Message(role="assistant", tool_calls=calls))
+            ti = src_turn + 1
         return out
