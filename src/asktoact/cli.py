@@ -258,7 +258,7 @@ def augment(dialogue_dir: Path = typer.Argument(..., help="Folder written by `as
             share: float = typer.Option(0.3, min=0.0, max=1.0, help="Share of dialogues replaced by augmented ones (paper: 0.3)"),
             seed: int = typer.Option(0),
             model: Optional[str] = typer.Option(None, help="Model spec for semantic errors (default: template banks)"),
-            weights: Optional[str] = typer.Option(None, help="Error-type weights, e.g. redundant:2,incomplete:1"),
+            weights: Optional[str] = typer.Option(None, help="Error-type mix, e.g. redundant:2,incomplete:1 (unlisted types: 0; default: paper Table 2)"),
             fmt_: Optional[str] = typer.Option(None, "--format", help="paper | native: the format the dialogues must be in (default: as written)")) -> None:
     """Inject the five error types with corrections (<SOE>…<EOE>) into a share of the dialogues."""
     from .augment.stage import run_augment
@@ -278,11 +278,19 @@ def augment(dialogue_dir: Path = typer.Argument(..., help="Folder written by `as
     t = Table(title="augmented dialogues by error type (paper Table 2 style)")
     t.add_column("error type")
     t.add_column("count", justify="right")
+    for c in ("configured %", "measured %", "records allowing it", "unplaced"):
+        t.add_column(c, justify="right")
+    measured = st.measured_mix()
     for e in ErrorType:
-        t.add_row(e.value, str(st.by_type.get(e.value, 0)))
-    t.add_row("total", str(st.augmented), style="bold")
+        t.add_row(e.value, str(st.by_type.get(e.value, 0)), f"{100 * st.mix.get(e.value, 0):.1f}",
+                  f"{100 * measured[e.value]:.1f}", str(st.eligible.get(e.value, 0)), str(st.unplaced.get(e.value, 0)))
+    t.add_row("total", str(st.augmented), "100.0", "100.0", "", str(sum(st.unplaced.values())), style="bold")
     console.print(t)
-    console.print(f"in {st.dialogues_in} = clean {st.clean} + augmented {st.augmented} + rejected {st.rejected}")
+    console.print(f"in {st.dialogues_in} = clean {st.clean} + augmented {st.augmented} + rejected {st.rejected}"
+                  f" (placement: {st.strategy})")
+    if st.unplaced:
+        console.print(f"[yellow]not placed (too few records allow the type; no other type used instead): "
+                      f"{dict(st.unplaced)}[/yellow]")
     console.print(f"training set: {out / 'train.jsonl'}")
     if st.dialogues_in and not (st.clean + st.augmented):
         _fail(f"every dialogue was rejected ({st.dialogues_in}); reasons in {out / 'rejects.jsonl'}", 1)
@@ -334,6 +342,42 @@ def _print_unreadable(rj, limit: int = 5) -> None:
                   highlight=False, soft_wrap=True)
     if rj.count > limit:
         err.print(f"... and {rj.count - limit} more unreadable lines", highlight=False)
+
+
+@app.command("audit")
+def audit(runs: list[Path] = typer.Argument(..., help="Folders from build / dialogues / augment (or their JSONL files)"),
+          out: Path = typer.Option(..., "--out", "-o", help="Folder for audit.md, grading.jsonl, figures.json"),
+          n: int = typer.Option(60, min=1, help="Records in the grading sample"),
+          seed: int = typer.Option(0, help="Seed of the sample"),
+          min_level: int = typer.Option(1, min=0, max=3, help="Lowest level sampled (0 includes fully specified records)")) -> None:
+    """Before training: a stratified sample to grade by hand (R1-R5) and the automatic figures."""
+    from .report.audit import run_audit
+
+    try:
+        figs = run_audit(runs, out, n, seed, min_level)
+    except FileNotFoundError as e:
+        _fail(e)
+    t = Table(title="audit")
+    t.add_column("figure")
+    t.add_column("value")
+    rec = figs.get("records", {})
+    if rec:
+        t.add_row("records (level mix)", f"{rec['records']} {rec['level_mix']}")
+        t.add_row("hidden values per query", str(rec["hidden_values_per_query"]))
+        t.add_row("removal methods", str(rec["removal_methods"]))
+        t.add_row("shortcut: max n-gram gap (points)", str(figs["shortcut"]["max_gap_points"]))
+    t.add_row("QC rejected", f"{figs['qc']['qc_rejected']} {figs['qc']['qc_reasons']}")
+    if "error_mix" in figs:
+        em = figs["error_mix"]
+        t.add_row("error-type mix % (measured/configured)", ", ".join(
+            f"{k} {v['measured_pct']}" + (f"/{v['configured_pct']}" if "configured_pct" in v else "") for k, v in em["by_type"].items()))
+        tp = figs["templates"]
+        t.add_row("max template share % by kind", ", ".join(
+            f"{k} {v['max_template_share_pct']}" for k, v in tp.items() if isinstance(v, dict) and "max_template_share_pct" in v))
+        lk = figs["leaks"]
+        t.add_row("API / raw parameter name leaks", f"{lk['api_name_leaks']} / {lk['raw_param_name_leaks']} (quoted names {lk['quoted_param_names']})")
+    console.print(t)
+    console.print(f"sample of {figs['sample']}: {out / 'audit.md'}, grading sheet {out / 'grading.jsonl'}, figures {out / 'figures.json'}")
 
 
 # ------------------------------------------------------------------------ evaluation

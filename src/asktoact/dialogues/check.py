@@ -5,11 +5,27 @@ from __future__ import annotations
 import re
 
 from ..protocol import EOE, QUESTION, SOE, SUMMARY, outside_spans, parse_turn, solution_json, strip_markers
-from ..schema import Dialogue
+from ..schema import Dialogue, ErrorType
 
 
 def _normal(sol: list[dict]) -> list[tuple]:
     return [(c["task"], tuple((a["name"], repr(a["value"])) for a in c["arguments"])) for c in sol]
+
+
+def _placement(d: Dialogue, i: int, segs: list[str], asked_before: list[str]) -> list[str]:
+    """Error spans where Appendix D puts them: a redundant question repeats one already asked
+    and answered (Algorithm 2); an incomplete solution has an <unknown_*> value (Algorithm 3);
+    other erroneous questions never coincide with a real clarification question."""
+    v = []
+    for seg in segs:
+        q = seg[len(QUESTION):].strip() if seg.startswith(QUESTION) else None
+        if d.error_type == ErrorType.redundant and q not in asked_before:
+            v.append(f"message {i}: redundant question {q!r} was not asked before")
+        elif d.error_type == ErrorType.incomplete and "<unknown_" not in seg:
+            v.append(f"message {i}: incomplete solution without an <unknown_*> value")
+        elif d.error_type in (ErrorType.clearly_stated, ErrorType.imprecise, ErrorType.irrelevant) and q in d.questions.values():
+            v.append(f"message {i}: {d.error_type.value} error repeats a clarification question")
+    return v
 
 
 def check_dialogue(d: Dialogue) -> list[str]:
@@ -36,6 +52,7 @@ def check_dialogue(d: Dialogue) -> list[str]:
         mine = [(s.start, s.end) for s in d.error_spans if s.message == i]
         if mine != spans:
             v.append(f"message {i}: error_spans {mine} do not match the markers {spans}")
+        v += _placement(d, i, [clean[s:e].strip() for s, e in spans], asked)
         outside = outside_spans(m.content)
         for seg in re.findall(re.escape(QUESTION) + r"\s*(.*?)(?=\[[A-Z ]+\]|$)", outside, flags=re.S):
             asked.append(seg.strip())

@@ -74,9 +74,13 @@ async def _content(rec: ICRecord, seed: int, model: ChatModel | None) -> tuple[l
         # two slots must never share a question text (the checks count questions by text)
         seen: set[str] = set()
         for k in list(questions):
+            ci, p = k.split(".", 1)
+            for _ in range(20):  # redraw the wording; never fall back to internal names
+                if questions[k] not in seen:
+                    break
+                questions[k] = template_question(rec, (int(ci), p), rng)
             while questions[k] in seen:
-                ci, p = k.split(".", 1)
-                questions[k] = template_question(rec, (int(ci), p), rng) + f" ({rec.calls[int(ci)].name}, {p})"
+                questions[k] = questions[k].rstrip("?") + f" (the {len(seen) + 1}. one)?"
             seen.add(questions[k])
     return steps, questions, notes
 
