@@ -21,6 +21,8 @@ def leak_check(record: ICRecord) -> QualityInfo:
     kept_missing: list[str] = []
     for ci, call in enumerate(record.key_info):
         for p, a in call.arguments.items():
+            if a.removed and a.method is not None and a.method.value == "absent":
+                continue  # never in the query: nothing to leak
             if a.removed:
                 hidden = a.removed_value if a.method is not None and a.method.value == "partial" else a.value
                 for leaf in leaves(hidden):
@@ -37,8 +39,10 @@ def leak_check(record: ICRecord) -> QualityInfo:
         reasons.append("leak: hidden value still in the query")
     if kept_missing:
         reasons.append("lost: a stated value that should stay is gone")
-    for issue in style_issues(q) if record.level > 0 else []:
+    for issue in style_issues(q) if q != record.original_query else []:
         reasons.append(f"style: {issue}")
+    for u in record.metadata.get("ungrounded", []):
+        reasons.append(f"ungrounded: {u}")
     info.reasons = reasons
     info.passed = not reasons
     return info
