@@ -110,7 +110,8 @@ def level_of(missing: set[tuple[int, str]]) -> int:
     return 2 if len(calls) == 1 else 3
 
 
-def curate_sample(sample: ToolSample, seed: int, level_weights: dict[int, float] | None = None) -> ICRecord:
+def curate_sample(sample: ToolSample, seed: int, level_weights: dict[int, float] | None = None,
+                  doc: Any = None) -> ICRecord:
     """Pure: the same sample and seed always give the same record.
 
     Every kept value must be grounded (``curate.ground``); one that is not becomes a missing
@@ -131,7 +132,11 @@ def curate_sample(sample: ToolSample, seed: int, level_weights: dict[int, float]
                                       required=tool.is_required(a.name),
                                       force_abstraction=name_counts[tool.name] > 1))
     rewrite_rng = random.Random(rng.random())
-    new_query, results = rewrite_query(sample.query, plans, rewrite_rng) if plans else (sample.query, {})
+    hidden = removed | {a.linked_to for row in views for a in row if a.linked_to}
+    protected = [(sp.start, sp.end) for row in views for a in row
+                 if a.location.found and (a.call, a.name) not in hidden and not (a.linked_to in removed)
+                 for sp in a.location.spans]
+    new_query, results = rewrite_query(sample.query, plans, rewrite_rng, doc=doc, protected=protected) if plans else (sample.query, {})
     key_info = []
     missing: set[tuple[int, str]] = set()
     absent: list[str] = []

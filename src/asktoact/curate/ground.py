@@ -71,7 +71,7 @@ def output_words(context: Sequence[Any] = ()) -> str:
     return "\n".join(out)
 
 
-def _leaf_in(text: str, leaf: Any, text_stems: set[str] | None = None) -> bool:
+def _leaf_in(text: str, leaf: Any, text_stems: set[str] | None = None, enum: bool = False) -> bool:
     if leaf is None or isinstance(leaf, bool):
         return False
     if find_scalar(text, leaf):
@@ -83,6 +83,8 @@ def _leaf_in(text: str, leaf: Any, text_stems: set[str] | None = None) -> bool:
         ws = [stem(w) for w in _WORD.findall(leaf.lower())]
         if ws and len(ws) <= 6:
             ts = text_stems if text_stems is not None else stems(text)
+            if enum:  # one of the API's fixed choices, named in the user's words ("a lower brightness": low)
+                return all(_word_in(w, ts) for w in ws)
             return all(w in ts for w in ws)
     return False
 
@@ -99,9 +101,18 @@ def _bool_stated(key: str, text_stems: set[str], description: str = "") -> bool:
 
     ws = [stem(w) for w in name_words(key) if w not in _WEAK and len(w) > 2]
     if ws:
-        return all(w in text_stems for w in ws)
+        return any(_word_in(w, text_stems) for w in ws)
     ds = {stem(w) for w in _WORD.findall(description.lower()) if w not in _STOP and len(w) > 3}
-    return bool(ds & text_stems)
+    return any(_word_in(w, text_stems) for w in ds)
+
+
+def _word_in(w: str, text_stems: set[str]) -> bool:
+    """``w`` or a word sharing its stem ("info"/"information", "low"/"lower") is in the text."""
+    if w in text_stems:
+        return True
+    if len(w) < 3:
+        return False
+    return any((t.startswith(w) and len(w) >= 3) or (w.startswith(t) and len(t) >= 4) for t in text_stems)
 
 
 def keyed_leaves(v: Any, key: str) -> list[tuple[str, Any]]:
@@ -126,7 +137,7 @@ def ground(name: str, value: Any, schema: dict[str, Any], query: str, context: S
         if isinstance(leaf, bool) or leaf is None:
             desc = str(schema.get("description") or "") if key == name else ""
             kinds.append(USER if _bool_stated(key, said_stems, desc) else None)
-        elif _leaf_in(said, leaf, said_stems):
+        elif _leaf_in(said, leaf, said_stems, enum=key == name and bool(schema.get("enum"))):
             kinds.append(USER)
         elif prof and _leaf_in(prof, leaf):
             kinds.append(PROFILE)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..schema import ICRecord, QualityInfo
+from .ground import USER, ground
 from .locate import find_scalar, leaves
 from .rewrite import style_issues
 
@@ -32,6 +33,11 @@ def leak_check(record: ICRecord) -> QualityInfo:
                 for leaf in leaves(a.value):
                     if not find_scalar(q, leaf):
                         kept_missing.append(f"{call.name}[{ci}].{p}={leaf!r}")
+            elif a.grounded == USER and a.reference is None:
+                # stated in other words (inflected, a flag's name): those words must survive the rewrite
+                schema = _schema(record, call.name, p)
+                if ground(p, a.value, schema, q, record.context) is None:
+                    kept_missing.append(f"{call.name}[{ci}].{p}={a.value!r}")
     # a removed value equal to a kept one cannot be hidden without losing the kept one
     info = QualityInfo(leak_ok=not leaks and not kept_missing, leaks=leaks, kept_missing=kept_missing)
     reasons = []
@@ -46,6 +52,13 @@ def leak_check(record: ICRecord) -> QualityInfo:
     info.reasons = reasons
     info.passed = not reasons
     return info
+
+
+def _schema(record: ICRecord, tool: str, param: str) -> dict[str, Any]:
+    for t in record.tools:
+        if t.name == tool:
+            return t.param(param)
+    return {}
 
 
 def resolve_embedder_path(spec: str) -> str:

@@ -46,6 +46,13 @@ ABBREV = {"id": "ID", "ids": "IDs", "num": "number", "no": "number", "qty": "qua
           "cnt": "count", "max": "maximum", "min": "minimum", "src": "source", "dst": "destination",
           "dest": "destination", "ctry": "country", "iso": "ISO", "utc": "UTC", "str": "text"}
 DET_CHOICES = ("a certain", "a specific", "a particular")
+# how an abstracted value is introduced, with weights: mostly the plain article a person
+# would use ("a city", "the file"), so that no marker phrase sets rewritten queries apart
+# (curate.shortcut measures it); "{a}" is "a" or "an" as the noun needs
+ABSTRACT_FORMS = (("{a} {n}", 4), ("the {n}", 3), ("a certain {n}", 1), ("a specific {n}", 1), ("a particular {n}", 1),
+                  ("some {n}", 1), ("my {n}", 1))
+_MY_NOUNS = {"account", "email", "email address", "username", "user name", "password", "name", "address", "phone",
+             "phone number", "user ID", "ID", "location", "city", "file", "budget", "order", "booking", "reservation"}
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]*|\d+|[=:#]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.I)
 _URL = re.compile(r"^(https?://|www\.)", re.I)
@@ -142,8 +149,41 @@ def _next_word(text: str, pos: int) -> tuple[int, int, str] | None:
     return m.start(1), m.end(1), m.group(1)
 
 
+def _pp_removal(doc: Any, text: str, start: int, end: int, protected: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """The prepositional phrase that carries [start, end) ("in Tokyo", "from x = 1 with radius 3"),
+    found in the dependency parse, when removing it leaves a sentence: the preposition hangs
+    on a verb or a noun that is not its only content, it is not an "of"-complement of a noun
+    ("the factorial of 5" keeps its number), and it holds no kept value."""
+    if doc is None:
+        return None
+    toks = [t for t in doc if t.idx < end and t.idx + len(t) > start]
+    if not toks:
+        return None
+    for t in toks:
+        node = t
+        while node.dep_ in ("compound", "amod", "nummod", "appos", "det", "quantmod", "nmod", "poss", "punct") and node.head is not node:
+            node = node.head
+        if node.dep_ != "pobj" or node.head.dep_ not in ("prep", "agent", "dative"):
+            continue
+        prep = node.head
+        if prep.lower_ in ("of", "than", "as", "like", "between") or prep.head.pos_ not in ("VERB", "NOUN", "PROPN", "AUX", "ADJ"):
+            return None
+        sub = list(prep.subtree)
+        a, b = sub[0].idx, sub[-1].idx + len(sub[-1])
+        if not (a <= start and end <= b):
+            return None
+        if any(ps < b and a < pe for ps, pe in protected):
+            return None
+        kept = text[:a] + text[b:]
+        if len(_WORD.findall(kept)) < 4:
+            return None
+        return a, b
+    return None
+
+
 def _plan_span(text: str, span: Span, plan: EditPlan, first: bool, rng: random.Random,
-               allow_removal: bool, partial: bool) -> tuple[int, int, str, str]:
+               allow_removal: bool, partial: bool, doc: Any = None,
+               protected: list[tuple[int, int]] | None = None) -> tuple[int, int, str, str]:
     """Return (start, end, replacement, method) for one occurrence."""
     s, e = _expand_quotes(text, span.start, span.end)
     if s > 0 and text[s - 1] in "$\u20ac\u00a3\u00a5":  # "$1000": the currency sign goes with the value
@@ -210,8 +250,11 @@ def _plan_span(text: str, span: Span, plan: EditPlan, first: bool, rng: random.R
         return s, e, f"another {_singular(noun_phrase)}", "partial"
     if not first:
         return start, e, f"that {noun_phrase}", "abstraction"
-    # complete removal: "<prep> [det] [name words] value" closing a clause
+    # complete removal of the whole constituent carrying the value, where the sentence survives
     if allow_removal:
+        pp = _pp_removal(doc, text, start, e, protected or [])
+        if pp is not None:
+            return pp[0], pp[1], "", "removal"
         head = _words_before(text, start, 1)
         tail = text[e:]
         closes = re.match(r"\s*([.?!]|$|,\s)", tail) is not None
@@ -219,8 +262,25 @@ def _plan_span(text: str, span: Span, plan: EditPlan, first: bool, rng: random.R
             kept = text[: head[0][0]] + text[e:]
             if len(_WORD.findall(kept)) >= 4:
                 return head[0][0], e, "", "removal"
-    det_word = rng.choice(DET_CHOICES)
-    return start, e, f"{det_word} {noun_phrase}", "abstraction"
+    return start, e, abstract_phrase(noun_phrase, rng), "abstraction"
+
+
+def _article(noun: str) -> str:
+    w = noun.split()[0] if noun.split() else noun
+    if w.isupper() and len(w) <= 5:  # initialisms: "an ID", "a URL"
+        return "an" if w[0] in "AEFHILMNORSX" else "a"
+    return "an" if w[:1].lower() in "aeio" or w.lower().startswith(("hour", "un")) and not w.lower().startswith("uni") else "a"
+
+
+def abstract_phrase(noun: str, rng: random.Random) -> str:
+    """One way to name a value without giving it ("a city", "the file", "a specific date")."""
+    forms = [(f, w) for f, w in ABSTRACT_FORMS if f != "my {n}" or noun in _MY_NOUNS]
+    head = noun.split(" of ")[0].split()[-1:] or [""]
+    plural = head[0].endswith("s") and not head[0].endswith(("ss", "us", "is")) and len(head[0]) > 3
+    if plural:  # "some results", "the results", "certain keywords"
+        forms = [("some {n}", 2), ("the {n}", 3), ("certain {n}", 1), ("specific {n}", 1)]
+    f = rng.choices([f for f, _ in forms], weights=[w for _, w in forms], k=1)[0]
+    return f.format(a=_article(noun), n=noun)
 
 
 def _singular(noun: str) -> str:
@@ -230,12 +290,63 @@ def _singular(noun: str) -> str:
     return " ".join(w)
 
 
-def rewrite_query(query: str, plans: list[EditPlan], rng: random.Random) -> tuple[str, dict[tuple[int, str], EditResult]]:
-    """Hide every planned value. Returns the new query and what happened per parameter."""
+_GENERIC_KEYS = {"name", "value", "type", "id", "text", "data", "item", "content", "title"}
+
+
+def _object_edits(query: str, plan: EditPlan, rng: random.Random, doc: Any,
+                  protected: list[tuple[int, int]]) -> tuple[list[_Edit], EditResult]:
+    """A nested object is one intent: every stated part goes, each named by its own field
+    ("for a cheese, enhance a characteristic"), all recorded under the one parameter."""
+    from .ground import keyed_leaves
+
+    keys = [k for k, _ in keyed_leaves(plan.value, plan.key[1])]
+    edits: list[_Edit] = []
+    shown: list[str] = []
+    orig = None
+    for (key, (leaf, spans)) in zip(keys, plan.location.parts):
+        name = plan.key[1] if key.lower() in _GENERIC_KEYS else key
+        sub = EditPlan(key=(plan.key[0], name), value=leaf, schema={}, location=Location(True, spans, [(leaf, spans)]),
+                       required=False, force_abstraction=True)
+        for k, sp in enumerate(spans):
+            s, e, rep, _ = _plan_span(query, sp, sub, first=(k == 0), rng=rng, allow_removal=False, partial=False,
+                                      doc=doc, protected=protected)
+            s, e = _clamp(s, e, sp.start, sp.end, protected)
+            if orig is None:
+                orig = query[s:e].strip()
+            if k == 0:
+                shown.append(rep)
+            edits.append(_Edit(s, e, rep, plan.key))
+    res = EditResult(original_value=orig or "", current_value="; ".join(shown), method="abstraction", removed_value=plan.value)
+    return edits, res
+
+
+def _clamp(s: int, e: int, vs: int, ve: int, protected: list[tuple[int, int]]) -> tuple[int, int]:
+    """Never edit inside a kept value: words taken around the value [vs, ve) stop at one."""
+    for ps, pe in protected:
+        if ps < e and s < pe:
+            if pe <= vs:
+                s = max(s, pe)
+            elif ps >= ve:
+                e = min(e, ps)
+    return s, e
+
+
+def rewrite_query(query: str, plans: list[EditPlan], rng: random.Random, doc: Any = None,
+                  protected: list[tuple[int, int]] = ()) -> tuple[str, dict[tuple[int, str], EditResult]]:
+    """Hide every planned value. Returns the new query and what happened per parameter.
+
+    ``doc`` is the query's spaCy parse (removal of whole constituents); ``protected`` are
+    the character spans of kept values, which no edit may touch."""
     edits: list[_Edit] = []
     results: dict[tuple[int, str], EditResult] = {}
+    protected = list(protected)
     for plan in plans:
         loc = plan.location
+        if isinstance(plan.value, dict):
+            eds, res = _object_edits(query, plan, rng, doc, protected)
+            edits += eds
+            results[plan.key] = res
+            continue
         elems = [(v, ss) for v, ss in loc.parts if ss]
         is_list = isinstance(plan.value, (list, tuple)) and len(elems) >= 2
         if is_list:
@@ -247,7 +358,9 @@ def rewrite_query(query: str, plans: list[EditPlan], rng: random.Random) -> tupl
         orig, cur, method = None, None, None
         for k, sp in enumerate(targets):
             s, e, rep, m = _plan_span(query, sp, plan, first=(k == 0), rng=rng,
-                                      allow_removal=allow_removal and k == 0 and len(targets) == 1, partial=partial)
+                                      allow_removal=allow_removal and k == 0 and len(targets) == 1, partial=partial,
+                                      doc=doc, protected=protected)
+            s, e = _clamp(s, e, sp.start, sp.end, protected)
             if k == 0:
                 orig, cur, method = query[s:e].strip(), rep, m
             edits.append(_Edit(s, e, rep, plan.key))
@@ -256,10 +369,10 @@ def rewrite_query(query: str, plans: list[EditPlan], rng: random.Random) -> tupl
     # two different values abstracted to the same phrase read better as "a certain X ... another X"
     seen_phrases: set[str] = set()
     for ed in sorted(edits, key=lambda x: x.start):
-        m = re.match(r"^(a certain|a specific|a particular) (.+)$", ed.text)
+        m = re.match(r"^(a certain|a specific|a particular|an?|the|some|my) (.+)$", ed.text)
         if not m:
             continue
-        if m.group(2) in seen_phrases:
+        if m.group(2) in seen_phrases and not m.group(2).endswith("s"):
             ed.text = f"another {m.group(2)}"
             res = results.get(ed.key)
             if res is not None and res.current_value == m.group(0):
@@ -292,7 +405,7 @@ def tidy(text: str) -> str:
     t = re.sub(r"\s+([.,?!;:])", r"\1", t)
     t = re.sub(r",\s*([.?!])", r"\1", t)
     t = re.sub(r",\s*,", ",", t)
-    t = re.sub(r"\b(a|an|the) (a certain|a specific|a particular|another)\b", r"\2", t, flags=re.I)
+    t = re.sub(r"\b(a|an|the|my|your|some) (a certain|a specific|a particular|another|an?|the|some|my|certain|specific)\b(?= \w)", r"\2", t, flags=re.I)
     prev = None
     while prev != t:
         prev = t

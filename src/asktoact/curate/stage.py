@@ -10,6 +10,8 @@ from ..io import RejectSink, chunks, dump_line, write_sidecar
 from ..schema import ICRecord
 from ..sources import LoadStats, load
 from .build import CurateStats, curate_sample
+from .fluency import FluencyScorer, apply_fluency
+from .parse import DEFAULT_PARSER, load_parser, parse_many
 from .quality import DEFAULT_EMBEDDER, SIMILARITY_THRESHOLD, Embedder, apply_similarity, leak_check
 
 
@@ -27,6 +29,9 @@ class BuildConfig:
     limit: int | None = None
     exclude_eval_only: bool = False
     chunk: int = 256
+    parser: str | None = "en_core_web_sm"  # spaCy pipeline for constituent removal; None = string rules only
+    fluency: str | None = None  # causal LM spec for the fluency filter (None = off; the CLI turns it on)
+    fluency_threshold: float = 0.0  # set from curate.fluency.DEFAULT_THRESHOLD by the CLI
 
 
 @dataclass
@@ -44,12 +49,21 @@ class BuildResult:
 
 
 def run_build(cfg: BuildConfig, progress: Callable[[int], None] | None = None,
-              embedder: Embedder | None = None, rewriter: Callable | None = None) -> BuildResult:
+              embedder: Embedder | None = None, rewriter: Callable | None = None, nlp: Any = None,
+              scorer: Any = None) -> BuildResult:
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     rec_path, rej_path, bad_path = out / "ic_records.jsonl", out / "rejects.jsonl", out / "rejected_records.jsonl"
     if cfg.similarity and embedder is None:
         embedder = Embedder(cfg.embedder)
+    if cfg.parser and nlp is None:
+        try:
+            nlp = load_parser(cfg.parser)
+        except RuntimeError:
+            if cfg.parser != DEFAULT_PARSER:  # asked for by name: say so; the default is optional (ml extra)
+                raise
+    if cfg.fluency and scorer is None:
+        scorer = FluencyScorer(cfg.fluency)
     lstats = LoadStats(cfg.source)
     cstats = CurateStats()
     excluded = 0
@@ -58,18 +72,24 @@ def run_build(cfg: BuildConfig, progress: Callable[[int], None] | None = None,
         samples = load(cfg.source, cfg.path, rejects, lstats, limit=cfg.limit)
         for block in chunks(samples, cfg.chunk):
             recs: list[ICRecord] = []
+            todo = []
             for s in block:
                 if cfg.exclude_eval_only and s.metadata.get("eval_only"):
                     excluded += 1
                     rejects.add(s.source, s.id, "metadata.eval_only", "excluded: evaluation-only split", stage="curate")
                     continue
-                recs.append(curate_sample(s, cfg.seed, cfg.level_weights))
+                todo.append(s)
+            docs = parse_many(nlp, [s.query for s in todo]) if nlp is not None else [None] * len(todo)
+            for s, doc in zip(todo, docs):
+                recs.append(curate_sample(s, cfg.seed, cfg.level_weights, doc=doc))
             if rewriter is not None:  # the LLM writes the sentences for the whole chunk concurrently
                 recs = rewriter.rewrite_many(recs)
                 for r in recs:
                     r.quality = leak_check(r)
             if embedder is not None:
                 apply_similarity(recs, embedder, cfg.threshold)
+            if scorer is not None:
+                apply_fluency(recs, scorer, cfg.fluency_threshold)
             for r in recs:
                 cstats.add(r)
                 if r.quality.passed:
