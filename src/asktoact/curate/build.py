@@ -61,6 +61,9 @@ def analyse(sample: ToolSample) -> list[list[ArgView]]:
             a.why_not = "value only appears inside another value"
             continue
         a.location = Location(True, sorted({(s.start, s.end): s for _, ss in keep_parts for s in ss}.values(), key=lambda s: s.start), keep_parts)
+        if isinstance(a.value, str) and len(a.value.split()) > 8 and not _quoted(sample.query, a.location.spans[0]):
+            a.why_not = "a whole clause of the request, not a value"  # hiding it leaves no request
+            continue
         # the same words stating two different things (a value, or a different parameter that
         # happens to be equal: "a 2 ... two times" for die face and rolls) are ambiguous
         shared = any(len({id(o) for o in span_owner[(s.start, s.end)] if o is not a and _differs(o, a)}) for s in a.location.spans)
@@ -83,6 +86,10 @@ def analyse(sample: ToolSample) -> list[list[ArgView]]:
             a.linked_to = (first.call, first.name)
             a.why_not = f"same value as {first.call}.{first.name} (hidden together)"
     return views
+
+
+def _quoted(text: str, s: Span) -> bool:
+    return s.start > 0 and s.end < len(text) and text[s.start - 1] in "'\"`\u201c\u2018" and text[s.end] in "'\"`\u201d\u2019"
 
 
 def _differs(o: ArgView, a: ArgView) -> bool:
@@ -164,7 +171,7 @@ def curate_sample(sample: ToolSample, seed: int, level_weights: dict[int, float]
                 args[a.name] = ArgInfo(value=a.value, original_value=orig, current_value=orig, removed=False,
                                        located=a.location.found, grounded=origin)
                 continue
-            why = why_not_askable(a.name, a.value, sample.query, sample.context, sample.metadata)
+            why = why_not_askable(a.name, a.value, sample.query, sample.context, sample.metadata, ci)
             if why:
                 unaskable.append(f"{ci}.{a.name}={a.value!r}: {why}")
             absent.append(f"{ci}.{a.name}")

@@ -156,7 +156,8 @@ def ground(name: str, value: Any, schema: dict[str, Any], query: str, context: S
 _CODE = re.compile(r"^[A-Z]{2,3}$")
 
 
-def why_not_askable(name: str, value: Any, query: str, context: Sequence[Any], sample_meta: dict[str, Any]) -> str | None:
+def why_not_askable(name: str, value: Any, query: str, context: Sequence[Any], sample_meta: dict[str, Any],
+                    call_index: int = 0) -> str | None:
     """When a value nobody stated cannot sensibly be asked for, say why (the record is rejected).
 
     Asking is natural only when the user did not talk about the parameter at all ("your API
@@ -167,6 +168,8 @@ def why_not_askable(name: str, value: Any, query: str, context: Sequence[Any], s
 
     if sample_meta.get("turn", 0) and not context:
         return "comes from an earlier turn that the record does not carry"
+    if call_index > 0 and "turn" in sample_meta:
+        return "probably the output of an earlier call in this turn (the corpus does not say)"
     if isinstance(value, str) and _CODE.match(value):
         return "a code inferred from the user's words"
     said = stems(user_words(query, context))

@@ -167,11 +167,12 @@ def _pattern(form: str, exact_case: bool = False) -> re.Pattern[str]:
     esc = re.escape(form)
     if not re.search(r"\w", form):
         return re.compile(r"(?:(?<=^)|(?<=[\s'\"`]))" + esc + r"(?=$|[\s'\"`])")
-    left = r"(?<![\w])(?<![A-Za-z]['\u2019])" if form[:1].isalnum() or form[:1] == "_" else ""
-    right = r"(?![\w])(?!['\u2019](?:t|m|re|ve|ll|d)\b)" if form[-1:].isalnum() or form[-1:] == "_" else ""
+    # a hyphen joins words into one token ("priority-2", "4-star"): no value starts or ends inside one
+    left = r"(?<![\w])(?<![A-Za-z]['\u2019])(?<!\w-)" if form[:1].isalnum() or form[:1] == "_" else ""
+    right = r"(?![\w])(?!['\u2019](?:t|m|re|ve|ll|d)\b)(?!-\w)" if form[-1:].isalnum() or form[-1:] == "_" else ""
     if re.fullmatch(r"[\d.,%-]+", form) or re.fullmatch(r"\d+(?:\.\d+)?e[+-]?\d+", form):  # a number
-        left = r"(?<![\w.,^*/])(?<!\d[.,])" if form[:1].isdigit() else r"(?<![\w^*/])"
-        right = r"(?:(?=" + _GLUED_UNITS + r")|(?![\w^])(?![.,]\d))"
+        left = (r"(?<![\w.,^*/])(?<!\d[.,])" if form[:1].isdigit() else r"(?<![\w^*/])") + r"(?<![A-Za-z]-)"
+        right = r"(?:(?=" + _GLUED_UNITS + r")|(?![\w^])(?![.,]\d)(?!-[A-Za-z]))"
     return re.compile(left + esc + right, 0 if exact_case else re.IGNORECASE)
 
 

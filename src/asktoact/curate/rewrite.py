@@ -49,7 +49,7 @@ DET_CHOICES = ("a certain", "a specific", "a particular")
 # how an abstracted value is introduced, with weights: mostly the plain article a person
 # would use ("a city", "the file"), so that no marker phrase sets rewritten queries apart
 # (curate.shortcut measures it); "{a}" is "a" or "an" as the noun needs
-ABSTRACT_FORMS = (("{a} {n}", 4), ("the {n}", 3), ("a certain {n}", 1), ("a specific {n}", 1), ("a particular {n}", 1),
+ABSTRACT_FORMS = (("{a} {n}", 2), ("the {n}", 3), ("a certain {n}", 1), ("a specific {n}", 1), ("a particular {n}", 1),
                   ("some {n}", 1), ("my {n}", 1))
 _MY_NOUNS = {"account", "email", "email address", "username", "user name", "password", "name", "address", "phone",
              "phone number", "user ID", "ID", "location", "city", "file", "budget", "order", "booking", "reservation"}
@@ -59,6 +59,10 @@ _URL = re.compile(r"^(https?://|www\.)", re.I)
 _IP = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 _FILE = re.compile(r"^[\w\-. /]+\.[A-Za-z0-9]{1,5}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def _stem1(w: str) -> str:
+    return w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
 
 
 def name_words(pname: str) -> list[str]:
@@ -88,11 +92,13 @@ def param_noun(pname: str, schema: dict[str, Any], value: Any) -> str:
         if m and len(m.group(1).split()) <= 4:
             return m.group(1).strip().lower()
         return "value" if not isinstance(value, (int, float)) else "number"
-    if words[0] in ("is", "get", "include", "use", "enable", "has") and len(words) > 1:
+    while len(words) > 1 and words[0] in ("is", "get", "include", "use", "enable", "has", "to", "from", "in", "for", "of", "by", "with"):
         words = words[1:]
     out = " ".join(ABBREV.get(w, w) for w in words)
     if sv and _FILE.match(sv) and "file" not in out and "name" in out:
         return "file"
+    if out.endswith(" name") and out[:-5] in GENERIC_NOUNS:  # "file name" -> "file", "city name" -> "city"
+        return out[:-5]
     return out
 
 
@@ -149,36 +155,101 @@ def _next_word(text: str, pos: int) -> tuple[int, int, str] | None:
     return m.start(1), m.end(1), m.group(1)
 
 
-def _pp_removal(doc: Any, text: str, start: int, end: int, protected: list[tuple[int, int]]) -> tuple[int, int] | None:
-    """The prepositional phrase that carries [start, end) ("in Tokyo", "from x = 1 with radius 3"),
-    found in the dependency parse, when removing it leaves a sentence: the preposition hangs
-    on a verb or a noun that is not its only content, it is not an "of"-complement of a noun
-    ("the factorial of 5" keeps its number), and it holds no kept value."""
+_COMPLEMENTS = {"dobj", "attr", "acomp", "xcomp", "ccomp", "dative", "oprd", "prep", "advmod", "npadvmod"}
+
+
+def _pp_removal(doc: Any, text: str, start: int, end: int, protected: list[tuple[int, int]],
+                naming: set[str] = frozenset()) -> tuple[int, int] | None:
+    """The prepositional phrase that carries [start, end) ("in Tokyo", "with light ID 63"),
+    found in the dependency parse, when removing it leaves a whole sentence: the phrase
+    holds only the preposition, determiners, the words naming the value and the value; it
+    hangs on a noun, or on a verb that keeps another complement (not "my preferences lean
+    towards X", not "papers related to X"); it is not an "of"-complement ("the factorial of
+    5" keeps its number); and it holds no kept value."""
     if doc is None:
         return None
     toks = [t for t in doc if t.idx < end and t.idx + len(t) > start]
     if not toks:
         return None
-    for t in toks:
-        node = t
-        while node.dep_ in ("compound", "amod", "nummod", "appos", "det", "quantmod", "nmod", "poss", "punct") and node.head is not node:
-            node = node.head
-        if node.dep_ != "pobj" or node.head.dep_ not in ("prep", "agent", "dative"):
+    ids = {t.i for t in toks}
+    tops = [t for t in toks if t.head.i not in ids or t.head is t]
+    if not tops:
+        return None
+    node = tops[0]
+    for _ in range(4):  # up through the words that name the value ("light ID 63", "the file 'a.txt'")
+        if node.dep_ == "pobj" or node.head is node:
+            break
+        if node.dep_ not in ("compound", "appos", "nummod", "nmod", "amod", "npadvmod", "quantmod", "dobj", "acl", "oprd"):
+            break
+        node = node.head
+    if node.dep_ != "pobj" or node.head.dep_ not in ("prep", "agent", "dative"):
+        return None
+    prep = node.head
+    if prep.lower_ in ("of", "than", "as", "like", "between", "about") or prep.head.pos_ not in ("VERB", "NOUN", "PROPN", "AUX"):
+        return None
+    head = prep.head
+    if head.pos_ in ("VERB", "AUX") and not any(c.dep_ in _COMPLEMENTS and c.i != prep.i for c in head.children):
+        return None
+    sub = list(prep.subtree)
+    a, b = sub[0].idx, sub[-1].idx + len(sub[-1])
+    if not (a <= start and end <= b):
+        return None
+    for t in sub:  # nothing but the carrier words around the value
+        inside = t.idx >= start and t.idx + len(t) <= end
+        if inside or t.i == prep.i or t.dep_ in ("det", "punct", "poss") or t.lower_ in naming or _stem1(t.lower_) in naming:
             continue
-        prep = node.head
-        if prep.lower_ in ("of", "than", "as", "like", "between") or prep.head.pos_ not in ("VERB", "NOUN", "PROPN", "AUX", "ADJ"):
-            return None
-        sub = list(prep.subtree)
-        a, b = sub[0].idx, sub[-1].idx + len(sub[-1])
-        if not (a <= start and end <= b):
-            return None
-        if any(ps < b and a < pe for ps, pe in protected):
-            return None
-        kept = text[:a] + text[b:]
-        if len(_WORD.findall(kept)) < 4:
-            return None
-        return a, b
-    return None
+        if t.lower_ in FILLERS or t.lower_ in QUOTES or t.text in "'\"`":
+            continue
+        return None
+    if any(ps < b and a < pe for ps, pe in protected):
+        return None
+    kept = text[:a] + text[b:]
+    if len(_WORD.findall(kept)) < 4:
+        return None
+    return a, b
+
+
+_NAMING_VERBS = {"titled", "called", "named", "entitled", "labeled", "labelled"}
+
+
+def _appositive(doc: Any, text: str, s: int, e: int, span: Span) -> tuple[int, int] | None:
+    """[start, end) to delete when the value is an appositive of a noun that stays."""
+    m = re.search(r"(\w+)([\s,(]*)$", text[:s])
+    if not m:
+        return None
+    word = m.group(1)
+    tail = text[e:]
+    if word.lower() in _NAMING_VERBS:
+        close = re.match(r"\)?", tail).end()
+        return m.start(1) - (1 if m.start(1) > 0 and text[m.start(1) - 1] == " " else 0), e + close
+    if doc is None:
+        return None
+    prev = [t for t in doc if t.idx == m.start(1)]
+    if not prev or prev[0].pos_ not in ("NOUN", "PROPN") or prev[0].lower_ in ("is", "of"):
+        return None
+    pv = prev[0]
+    toks = [t for t in doc if t.idx < span.end and t.idx + len(t) > span.start]
+    if not toks or not any(t.head.i == pv.i or pv.head.i == t.i for t in toks):
+        return None
+    if pv.i > 0 and doc[pv.i - 1].lower_ in ("with", "using", "by") and pv.lower_ in ("id", "number", "code", "name"):
+        return None  # "with ID 5" has no noun left to name it: the abstraction handles it
+    open_ = m.group(2)
+    close = re.match(r"\)", tail) if "(" in open_ else None
+    return m.end(1), e + (close.end() if close else 0)
+
+
+def _left_modifiers(doc: Any, start: int, end: int) -> int:
+    """Adjectives and compounds in front of the consumed words go with them ("high priority
+    of 4" -> "a priority", not "high a priority")."""
+    if doc is None:
+        return start
+    toks = [t for t in doc if t.idx < end and t.idx + len(t) > start]
+    best = start
+    for t in toks:
+        for c in t.lefts:
+            if c.dep_ in ("amod", "compound", "det", "nummod", "poss") and c.idx < best and c.pos_ != "PRON":
+                best = c.idx
+    return best
 
 
 def _plan_span(text: str, span: Span, plan: EditPlan, first: bool, rng: random.Random,
@@ -189,14 +260,18 @@ def _plan_span(text: str, span: Span, plan: EditPlan, first: bool, rng: random.R
     if s > 0 and text[s - 1] in "$\u20ac\u00a3\u00a5":  # "$1000": the currency sign goes with the value
         s -= 1
     noun = param_noun(plan.key[1], plan.schema, plan.value)
-    nwords = set(name_words(plan.key[1])) | set(noun.lower().split())
+    nwords = (set(name_words(plan.key[1])) | set(noun.lower().split())) - REMOVAL_PREPS - DETERMINERS - {"and", "or", "is"}
+    nstems = {_stem1(w) for w in nwords}
     is_num = isinstance(plan.value, (int, float)) or bool(re.fullmatch(r"[\d.,]+", span.text))
     unit = None
     nxt = _next_word(text, e)
     if nxt and is_num and nxt[2].lower() in UNITS:
         unit = nxt[2]
         e = nxt[1]
-    elif nxt and not partial and nxt[2].lower() in (nwords | GENERIC_NOUNS):
+    elif nxt and is_num and _stem1(nxt[2].lower()) in nstems:  # "166 liters" for liter=166
+        unit = nxt[2]
+        e = nxt[1]
+    elif nxt and not partial and (nxt[2].lower() in (nwords | GENERIC_NOUNS) or _stem1(nxt[2].lower()) in nstems):
         # "the 'temp' directory": the noun after the value names it
         noun = nxt[2]
         e = nxt[1]
@@ -234,8 +309,10 @@ def _plan_span(text: str, span: Span, plan: EditPlan, first: bool, rng: random.R
     if prev and prev[0][2].lower() in DETERMINERS and _only_space_between(text, prev[0][1], last_start):
         det = prev[0]
     start = det[0] if det and not partial else last_start
+    copula = False
     if not named and before and before[0][2].lower() in ("is", "=", ":", "was", "equals") and _only_space_between(text, before[0][1], s):
         noun = "number" if is_num and not unit else "value"
+        copula = before[0][2].lower() in ("is", "was") and not is_num
     unit_phrase = None
     if unit:
         unit_phrase = "percentage" if unit.lower() in ("%", "percent") else f"number of {unit}"
@@ -248,13 +325,21 @@ def _plan_span(text: str, span: Span, plan: EditPlan, first: bool, rng: random.R
         if isinstance(plan.value, (list, tuple)) and any(isinstance(x, (list, tuple, dict)) for x in plan.value):
             noun_phrase = "number" if is_num else "value"  # an element of a matrix: name the element, not the whole
         return s, e, f"another {_singular(noun_phrase)}", "partial"
+    if named and doc is not None:
+        start = min(start, _left_modifiers(doc, start, e))
     if not first:
         return start, e, f"that {noun_phrase}", "abstraction"
+    # the value stands beside the noun that names it ("a document titled 'x.txt'", "the term
+    # 'Anomaly'", "an audio file (a.wav)", "its FAA identifier, AVL"): the value alone goes
+    app = _appositive(doc, text, s, e, span) if not partial and first else None
+    if app is not None:
+        return app[0], app[1], "", "removal"
     # complete removal of the whole constituent carrying the value, where the sentence survives
-    if allow_removal:
-        pp = _pp_removal(doc, text, start, e, protected or [])
+    if allow_removal and doc is not None:
+        pp = _pp_removal(doc, text, start, e, protected or [], nwords | nstems)
         if pp is not None:
             return pp[0], pp[1], "", "removal"
+    elif allow_removal:
         head = _words_before(text, start, 1)
         tail = text[e:]
         closes = re.match(r"\s*([.?!]|$|,\s)", tail) is not None
@@ -262,7 +347,12 @@ def _plan_span(text: str, span: Span, plan: EditPlan, first: bool, rng: random.R
             kept = text[: head[0][0]] + text[e:]
             if len(_WORD.findall(kept)) >= 4:
                 return head[0][0], e, "", "removal"
+    if copula:  # "my customer ID is C12345" -> "my customer ID is a specific one"
+        return start, e, rng.choice(ONE_FORMS), "abstraction"
     return start, e, abstract_phrase(noun_phrase, rng), "abstraction"
+
+
+ONE_FORMS = ("a specific one", "a particular one", "one I have", "the one on file", "the usual one")
 
 
 def _article(noun: str) -> str:
@@ -342,7 +432,7 @@ def rewrite_query(query: str, plans: list[EditPlan], rng: random.Random, doc: An
     protected = list(protected)
     for plan in plans:
         loc = plan.location
-        if isinstance(plan.value, dict):
+        if isinstance(plan.value, dict) or (isinstance(plan.value, list) and any(isinstance(x, dict) for x in plan.value)):
             eds, res = _object_edits(query, plan, rng, doc, protected)
             edits += eds
             results[plan.key] = res
@@ -405,7 +495,8 @@ def tidy(text: str) -> str:
     t = re.sub(r"\s+([.,?!;:])", r"\1", t)
     t = re.sub(r",\s*([.?!])", r"\1", t)
     t = re.sub(r",\s*,", ",", t)
-    t = re.sub(r"\b(a|an|the|my|your|some) (a certain|a specific|a particular|another|an?|the|some|my|certain|specific)\b(?= \w)", r"\2", t, flags=re.I)
+    t = re.sub(r"\b(?:a|an|the|my|your|some) (a certain|a specific|a particular|another|an?|the|some|my)\b(?= \w)", r"\1", t, flags=re.I)
+    t = re.sub(r"(\w(?:'s|s')) (?:a certain|a specific|a particular|an?|the|some|my) (?=\w)", r"\1 ", t)  # "Jordan's the stat"
     prev = None
     while prev != t:
         prev = t
