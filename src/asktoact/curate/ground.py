@@ -80,7 +80,7 @@ def _leaf_in(text: str, leaf: Any, text_stems: set[str] | None = None, enum: boo
         return True
     # the same words, inflected ("manta rays" for "manta ray", "front loading" for "Front Load")
     if isinstance(leaf, str) and re.search(r"[A-Za-z]{3}", leaf) and not re.search(r"\d", leaf):
-        ws = [stem(w) for w in _WORD.findall(leaf.lower())]
+        ws = [stem(w) for w in _WORD.findall(re.sub(r"([a-z])([A-Z])", r"\1 \2", leaf).lower())]
         if ws and len(ws) <= 6:
             ts = text_stems if text_stems is not None else stems(text)
             if enum:  # one of the API's fixed choices, named in the user's words ("a lower brightness": low)
@@ -173,6 +173,10 @@ def why_not_askable(name: str, value: Any, query: str, context: Sequence[Any], s
     if isinstance(value, str) and _CODE.match(value):
         return "a code inferred from the user's words"
     said = stems(user_words(query, context))
+    if isinstance(value, str) and len(value) > 3:
+        part = [w for w in _WORD.findall(value.lower()) if len(w) > 3 and not w.isdigit() and stem(w) in said]
+        if part:  # "Chicago, Illinois" for "Chicago": the rest would be world knowledge
+            return f"the user gave only part of it ({part[0]!r}); the rest would be a guess"
     ws = [stem(w) for w in name_words(name) if w not in _WEAK and len(w) > 2]
     if ws and any(w in said for w in ws):
         return "the user spoke of it in words the value does not match"

@@ -45,7 +45,7 @@ def leak_check(record: ICRecord) -> QualityInfo:
         reasons.append("leak: hidden value still in the query")
     if kept_missing:
         reasons.append("lost: a stated value that should stay is gone")
-    for issue in style_issues(q) if q != record.original_query else []:
+    for issue in sorted(set(style_issues(q)) - set(style_issues(record.original_query))) if q != record.original_query else []:
         reasons.append(f"style: {issue}")
     for u in record.metadata.get("ungrounded", []):
         reasons.append(f"ungrounded: {u}")

@@ -272,8 +272,8 @@ def _plan_span(text: str, span: Span, plan: EditPlan, first: bool, rng: random.R
         unit = nxt[2]
         e = nxt[1]
     elif nxt and not partial and (nxt[2].lower() in (nwords | GENERIC_NOUNS) or _stem1(nxt[2].lower()) in nstems):
-        # "the 'temp' directory": the noun after the value names it
-        noun = nxt[2]
+        # "the 'temp' directory": the noun after the value names it (one value: "Brie cheeses" -> "cheese")
+        noun = nxt[2] if isinstance(plan.value, (list, tuple)) else _stem1(nxt[2])
         e = nxt[1]
     # words naming the parameter just before the value ("player ID 170085", "a base of 10")
     before = _words_before(text, s)
@@ -468,6 +468,17 @@ def rewrite_query(query: str, plans: list[EditPlan], rng: random.Random, doc: An
             if res is not None and res.current_value == m.group(0):
                 res.current_value = ed.text
         seen_phrases.add(m.group(2))
+    # a later mention of a value first called "another X" is "the other X", not a second "that X"
+    first_phrase: dict[tuple, str] = {}
+    for ed in sorted(edits, key=lambda x: x.start):
+        m = re.match(r"^that (.+)$", ed.text)
+        if m:
+            if first_phrase.get((ed.key, m.group(1)), "").startswith("another "):
+                ed.text = f"the other {m.group(1)}"
+            continue
+        m2 = re.match(r"^(?:another|an?|the|some|my|a certain|a specific|a particular) (.+)$", ed.text)
+        if m2:
+            first_phrase.setdefault((ed.key, m2.group(1)), ed.text)
     # apply right to left; an edit overlapping an applied one shrinks to what is free
     edits.sort(key=lambda x: (x.start, x.end))
     merged: list[_Edit] = []
@@ -481,14 +492,14 @@ def rewrite_query(query: str, plans: list[EditPlan], rng: random.Random, doc: An
     out = query
     for ed in reversed(merged):
         out = out[: ed.start] + ed.text + out[ed.end :]
-    return tidy(out), results
+    return tidy(out, query), results
 
 
 _DANGLING = re.compile(r"\b(?:with|for|from|in|at|on|to|by|of|the|a|an|and|or|using)\s*([.?!,;])", re.I)
 
 
-def tidy(text: str) -> str:
-    """Make the edited text read naturally."""
+def tidy(text: str, original: str | None = None) -> str:
+    """Make the edited text read naturally; what the user wrote that way ("I'm stuck on.") stays."""
     t = re.sub(r"(['\"`])\s*\1", "", text)  # empty quotes
     t = re.sub(r"\(\s*\)", "", t)
     t = re.sub(r"[ \t]{2,}", " ", t)
@@ -498,9 +509,10 @@ def tidy(text: str) -> str:
     t = re.sub(r"\b(?:a|an|the|my|your|some) (a certain|a specific|a particular|another|an?|the|some|my)\b(?= \w)", r"\1", t, flags=re.I)
     t = re.sub(r"(\w(?:'s|s')) (?:a certain|a specific|a particular|an?|the|some|my) (?=\w)", r"\1 ", t)  # "Jordan's the stat"
     prev = None
+    keep = {m.group(0).lower() for m in _DANGLING.finditer(original)} if original else set()
     while prev != t:
         prev = t
-        t = _DANGLING.sub(r"\1", t)
+        t = _DANGLING.sub(lambda m: m.group(0) if m.group(0).lower() in keep else m.group(1), t)
     t = t.strip()
     if t and t[0].islower():
         t = t[0].upper() + t[1:]

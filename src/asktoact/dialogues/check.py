@@ -113,7 +113,7 @@ def grounding_violations(d: Dialogue) -> list[str]:
                 continue
             where = {"from the user's profile": "profile", "from the output of an earlier call": "output"}.get(origin or "", "user")
             missing = [x for x in stated_leaves(value)
-                       if not _leaf_in(said[where], x, said_stems if where == "user" else None)]
+                       if not _leaf_in(said[where], x, said_stems if where == "user" else None, enum=True)]
             if missing:
                 v.append(f"{what} stated as known but not in the {'user' + chr(39) + 's words so far' if where == 'user' else where} (ungrounded)")
     return v
