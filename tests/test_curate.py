@@ -144,7 +144,8 @@ def test_full_bfcl_run_properties(tmp_path, shared):
                     assert x.grounded in ("user", "profile", "default", "output"), (r.id, x)
     kept = [r for r in recs if r.quality.passed and r.level > 0]
     for r in kept:
-        assert style_issues(r.unspecified_query) == []
+        # no naturalness problem the rewrite made (the user's own "I'm stuck on." stays)
+        assert set(style_issues(r.unspecified_query)) <= set(style_issues(r.original_query))
         # a rewrite happened, or every missing value was never stated (asked, nothing rewritten)
         assert r.unspecified_query != r.original_query or all(
             x.method.value == "absent" for c in r.key_info for x in c.arguments.values() if x.removed and not x.linked_to)

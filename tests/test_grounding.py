@@ -42,13 +42,14 @@ def _records(sample, parser, seeds=SEEDS):
 
 def test_toolalpaca_51_no_match_inside_words(shared, parser):
     s = _sample("toolalpaca", shared("toolbench_style", "toolalpaca.json"), "toolalpaca_51")
-    assert find_scalar(s.query, "m") == []  # not the m of "I'm"
+    assert [x.text for x in find_scalar(s.query, "m")] == ["metric"]  # not the m of "I'm"
     for r in _records(s, parser):
         assert r.unspecified_query.startswith("I'm curious"), r.unspecified_query
         assert "I'a" not in r.unspecified_query
-        # units='m' is nowhere in the user's words and the user spoke of units: never stated as known
-        units = [c.arguments["units"] for c in r.key_info]
-        assert all(u.removed or not u.grounded for u in units) or not r.quality.passed
+        # units='m' is the user's "metric" (a unit code as people write it), never the m of "I'm"
+        for c in r.key_info:
+            u = c.arguments["units"]
+            assert u.removed or (u.grounded == "user" and u.original_value == "metric"), u
 
 
 def test_multi_turn_base_19_path_dot_is_not_the_full_stop(shared, parser):

@@ -78,6 +78,8 @@ def _leaf_in(text: str, leaf: Any, text_stems: set[str] | None = None, enum: boo
         return True
     if isinstance(leaf, str) and json.dumps(leaf, ensure_ascii=False) in text:  # quoted as JSON by the speaker
         return True
+    if isinstance(leaf, str) and leaf.strip() and re.search(r"(?<![\w'\u2019])" + re.escape(leaf.strip()) + r"(?![\w'\u2019])", text):
+        return True  # a short code said as such ("m", "f") by the user
     # the same words, inflected ("manta rays" for "manta ray", "front loading" for "Front Load")
     if isinstance(leaf, str) and re.search(r"[A-Za-z]{3}", leaf) and not re.search(r"\d", leaf):
         ws = [stem(w) for w in _WORD.findall(re.sub(r"([a-z])([A-Z])", r"\1 \2", leaf).lower())]

@@ -103,11 +103,20 @@ def number_forms(v: int | float) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+# short unit codes APIs take, as people write them ("in meters", "metric units" for 'm')
+_UNIT_WORDS = {"m": ["meters", "metres", "meter", "metre", "metric"], "km": ["kilometers", "kilometres", "kilometer"],
+               "cm": ["centimeters", "centimetres"], "mm": ["millimeters", "millimetres"], "kg": ["kilograms", "kilogram"],
+               "mi": ["miles", "mile"], "ft": ["feet", "foot"], "f": ["fahrenheit"], "c": ["celsius"],
+               "lb": ["pounds", "pound"], "lbs": ["pounds"], "s": ["scientific"]}
+
+
 def string_forms(s: str) -> list[str]:
     s = s.strip()
     if not s:
         return []
     out = [s]
+    if s in _UNIT_WORDS or s.lower() in ("metric", "imperial"):
+        out = list(_UNIT_WORDS.get(s, [])) + ([s] if len(s) > 1 else [])  # a bare "m" or "f" is never matched alone
     m = _ISO_DATE.match(s)
     if m:
         y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))

@@ -29,7 +29,7 @@ UNITS = {
     "kg", "g", "grams", "pounds", "lbs", "lb", "years", "year", "months", "month", "days", "day", "hours",
     "hour", "minutes", "minute", "seconds", "second", "percent", "%", "dollars", "usd", "eur", "euros",
     "times", "items", "people", "persons", "passengers", "guests", "nights", "weeks", "week", "feet", "ft",
-    "inches", "degrees", "celsius", "fahrenheit", "mph", "kmh", "results", "records", "pages", "points",
+    "inches", "degrees", "degree", "celsius", "fahrenheit", "mph", "kmh", "results", "records", "pages", "points",
 }
 GENERIC_NOUNS = {
     "file", "files", "directory", "folder", "city", "country", "user", "account", "company", "team", "player",
@@ -44,15 +44,15 @@ ABBREV = {"id": "ID", "ids": "IDs", "num": "number", "no": "number", "qty": "qua
           "lat": "latitude", "lon": "longitude", "lng": "longitude", "dob": "date of birth", "api": "API",
           "isbn": "ISBN", "sku": "SKU", "zip": "ZIP", "zipcode": "ZIP code", "asin": "ASIN", "uid": "user ID",
           "cnt": "count", "max": "maximum", "min": "minimum", "src": "source", "dst": "destination",
-          "dest": "destination", "ctry": "country", "iso": "ISO", "utc": "UTC", "str": "text"}
+          "dest": "destination", "ctry": "country", "iso": "ISO", "utc": "UTC", "str": "text", "apt": "airport code"}
 DET_CHOICES = ("a certain", "a specific", "a particular")
 # how an abstracted value is introduced, with weights: mostly the plain article a person
 # would use ("a city", "the file"), so that no marker phrase sets rewritten queries apart
 # (curate.shortcut measures it); "{a}" is "a" or "an" as the noun needs
 ABSTRACT_FORMS = (("{a} {n}", 2), ("the {n}", 3), ("a certain {n}", 1), ("a specific {n}", 1), ("a particular {n}", 1),
                   ("some {n}", 1), ("my {n}", 1))
-_MY_NOUNS = {"account", "email", "email address", "username", "user name", "password", "name", "address", "phone",
-             "phone number", "user ID", "ID", "location", "city", "file", "budget", "order", "booking", "reservation"}
+_MY_NOUNS = {"account", "email", "email address", "username", "user name", "password", "address", "phone",
+             "phone number", "user ID", "file", "budget", "order", "booking", "reservation"}
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]*|\d+|[=:#]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.I)
 _URL = re.compile(r"^(https?://|www\.)", re.I)
@@ -219,6 +219,8 @@ def _appositive(doc: Any, text: str, s: int, e: int, span: Span) -> tuple[int, i
         return None
     word = m.group(1)
     tail = text[e:]
+    if re.match(r"\s*(?:,|and\b|or\b|&)", tail) or re.search(r"(?:,|\band|\bor)\s*$", text[:s]):
+        return None  # one of a coordination ("two numbers, 36 and 48"): removing it breaks the list
     if word.lower() in _NAMING_VERBS:
         close = re.match(r"\)?", tail).end()
         return m.start(1) - (1 if m.start(1) > 0 and text[m.start(1) - 1] == " " else 0), e + close
@@ -316,17 +318,20 @@ def _plan_span(text: str, span: Span, plan: EditPlan, first: bool, rng: random.R
     unit_phrase = None
     if unit:
         unit_phrase = "percentage" if unit.lower() in ("%", "percent") else f"number of {unit}"
+    # a measured quantity keeps its own name ("a certain temperature", "a radius"); only a bare
+    # number or a count named like its unit ("10 days" for days) becomes "a number of <unit>"
+    measured = unit and noun not in ("value", "number") and _stem1(noun.split()[-1].lower()) != _stem1(unit.lower())
     if named:
         shown = " ".join(w for _, _, w in sorted(named))
-        noun_phrase = unit_phrase or shown
+        noun_phrase = shown if (measured or not unit) else (unit_phrase or shown)
     else:
-        noun_phrase = unit_phrase or noun
+        noun_phrase = noun if measured else (unit_phrase or noun)
     if partial:
         if isinstance(plan.value, (list, tuple)) and any(isinstance(x, (list, tuple, dict)) for x in plan.value):
             noun_phrase = "number" if is_num else "value"  # an element of a matrix: name the element, not the whole
+        if plan.location.spans and span.start <= plan.location.spans[0].start:  # the first of the list
+            return s, e, abstract_phrase(_singular(noun_phrase), rng), "partial"
         return s, e, f"another {_singular(noun_phrase)}", "partial"
-    if named and doc is not None:
-        start = min(start, _left_modifiers(doc, start, e))
     if not first:
         return start, e, f"that {noun_phrase}", "abstraction"
     # the value stands beside the noun that names it ("a document titled 'x.txt'", "the term
@@ -347,9 +352,10 @@ def _plan_span(text: str, span: Span, plan: EditPlan, first: bool, rng: random.R
             kept = text[: head[0][0]] + text[e:]
             if len(_WORD.findall(kept)) >= 4:
                 return head[0][0], e, "", "removal"
+    end_mark = span.text[-1] if span.text[-1:] in "!?." and re.match(r"['\"`\u201d\u2019]?\s+[A-Z]", text[span.end:]) else ""
     if copula:  # "my customer ID is C12345" -> "my customer ID is a specific one"
-        return start, e, rng.choice(ONE_FORMS), "abstraction"
-    return start, e, abstract_phrase(noun_phrase, rng), "abstraction"
+        return start, e, rng.choice(ONE_FORMS) + end_mark, "abstraction"
+    return start, e, abstract_phrase(noun_phrase, rng) + end_mark, "abstraction"
 
 
 ONE_FORMS = ("a specific one", "a particular one", "one I have", "the one on file", "the usual one")
