@@ -173,3 +173,29 @@ def test_whole_corpora_have_no_ungrounded_statements(tmp_path, shared):
             assert grounding_violations(d) == [], (d.id, grounding_violations(d))
         rej = [json.loads(x) for x in open(res.rejects)]
         assert all(x["reason"] for x in rej)
+
+
+def test_fluency_filter_rejects_what_reads_worse(shared):
+    """The filter compares each rewrite with its own original; untouched queries are not scored."""
+    from asktoact.curate.fluency import apply_fluency
+
+    s = _sample("sealtools", shared("toolbench_style", "sealtool.json"), "sealtools_143")
+    recs = [curate_sample(s, seed) for seed in range(6)]
+    rewritten = [r for r in recs if r.unspecified_query != r.original_query]
+    assert rewritten
+
+    class Table:  # the model edge: per-text losses (a real LM in use; bench/fluency_threshold.py)
+        def __init__(self, bad):
+            self.bad, self.seen = bad, []
+
+        def losses(self, texts):
+            self.seen += list(texts)
+            return [5.0 if t in self.bad else 2.0 for t in texts]
+
+    sc = Table({rewritten[0].unspecified_query})
+    apply_fluency(recs, sc, threshold=1.15)
+    assert not rewritten[0].quality.passed and rewritten[0].quality.reasons[-1].startswith("fluency:")
+    assert rewritten[0].metadata["fluency_delta"] == 3.0
+    for r in recs:
+        if r.unspecified_query == r.original_query:
+            assert "fluency_delta" not in r.metadata and r.quality.passed

@@ -129,17 +129,13 @@ def build(source: str = typer.Argument(..., help="Loader name"),
           limit: Optional[int] = typer.Option(None, help="Stop after this many samples"),
           exclude_eval_only: bool = typer.Option(False, help="Drop evaluation-only records (BFCL live_*)"),
           parser: Optional[str] = typer.Option("en_core_web_sm", help="spaCy pipeline for removing whole constituents; 'none' = string rules only"),
-          fluency: Optional[bool] = typer.Option(None, "--fluency/--no-fluency", help="Reject rewrites that read worse than the original (on by default when the ml extra is installed)"),
+          fluency: bool = typer.Option(False, "--fluency/--no-fluency", help="Reject rewrites that read worse than the original under a small LM (slow on CPU, weak; see docs/results.md)"),
           fluency_model: str = typer.Option("embedded", help="Causal LM for the fluency check: embedded, a local HF folder or a hub id"),
           fluency_threshold: Optional[float] = typer.Option(None, help="Most per-token loss a rewrite may add (default: measured, see docs/results.md)")) -> None:
     """Curate: Algorithm 1 + rewrite + quality control -> IC records (JSONL)."""
     from .curate.fluency import DEFAULT_THRESHOLD
     from .curate.stage import BuildConfig, run_build, stats_dict
 
-    if fluency is None:
-        import importlib.util
-
-        fluency = importlib.util.find_spec("transformers") is not None and importlib.util.find_spec("torch") is not None
     cfg = BuildConfig(source=source, path=str(path), out=str(out), seed=seed, level_weights=parse_levels(levels),
                       similarity=similarity, embedder=embedder, threshold=threshold, rewriter=rewriter, limit=limit,
                       exclude_eval_only=exclude_eval_only, parser=None if (parser or "").lower() in ("", "none") else parser,

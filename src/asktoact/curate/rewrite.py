@@ -49,8 +49,8 @@ DET_CHOICES = ("a certain", "a specific", "a particular")
 # how an abstracted value is introduced, with weights: mostly the plain article a person
 # would use ("a city", "the file"), so that no marker phrase sets rewritten queries apart
 # (curate.shortcut measures it); "{a}" is "a" or "an" as the noun needs
-ABSTRACT_FORMS = (("{a} {n}", 2), ("the {n}", 3), ("a certain {n}", 1), ("a specific {n}", 1), ("a particular {n}", 1),
-                  ("some {n}", 1), ("my {n}", 1))
+ABSTRACT_FORMS = (("the {n}", 4), ("some {n}", 2), ("{a} {n}", 1), ("a specific {n}", 1), ("a certain {n}", 0.5),
+                  ("a particular {n}", 0.5), ("the {n} I have in mind", 1), ("my {n}", 1))
 _MY_NOUNS = {"account", "email", "email address", "username", "user name", "password", "address", "phone",
              "phone number", "user ID", "file", "budget", "order", "booking", "reservation"}
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]*|\d+|[=:#]")
