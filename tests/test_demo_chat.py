@@ -18,7 +18,7 @@ def test_demo_tiny_slice(tmp_path, shared):
     for f in ("ic/ic_records.jsonl", "ic/eval.jsonl", "dialogues/dialogues.jsonl", "augmented/train.jsonl",
               "eval/perfect/summary.json", "eval/model/transcripts.jsonl", "report.md", "breakdown.png"):
         assert (out / f).exists(), f
-    assert "| model | ICR | CE | CPS | IR | SCR | TSS | PRS |" in r.output
+    assert "| model | run | n | failed | ICR | CE | CPS | IR | SCR | TSS | PRS |" in r.output
     summ = json.loads((out / "eval" / "perfect" / "summary.json").read_text())
     assert summ["n_queries"] == 4 and summ["mean"]["ICR"] == 100.0
     # the held-out records are not in the training set

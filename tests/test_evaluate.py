@@ -77,7 +77,9 @@ def test_model_errors_end_one_dialogue_only(records, tmp_path):
         cfg = EvalConfig(limit=4, max_rounds=2)
         summ = run_eval(records, f"openai:m@{srv.url}?retries=1&backoff=0.01", "oracle",
                         tmp_path / "f", cfg, cache=False)
-    assert summ["terminations"] == {"model_error": 4} and summ["mean"]["SCR"] == 0
+    # failures are not results: counted apart, never scored as 0 (issue #15)
+    assert summ["failed"] == 4 and summ["failed_by"] == {"model_error": 4} and summ["n"] == 0
+    assert summ["terminations"] == {} and summ["mean"]["SCR"] != summ["mean"]["SCR"]  # nan: nothing scored
 
 
 def test_oracle_judgements(records):

@@ -28,9 +28,13 @@ def _progress() -> Progress:
 
 
 def _fail(msg: "str | BaseException", code: int = 2) -> None:
+    from .redact import redact
+
     if isinstance(msg, BaseException):
         msg, code = user_error_line(msg)
-    err.print(f"[red]error:[/red] {msg}", highlight=False, soft_wrap=True)
+    from rich.markup import escape
+
+    err.print(f"[red]error:[/red] {escape(redact(msg))}", highlight=False, soft_wrap=True, markup=True)
     raise typer.Exit(code)
 
 
@@ -135,7 +139,12 @@ def build(source: str = typer.Argument(..., help="Loader name"),
     """Curate: Algorithm 1 + rewrite + quality control -> IC records (JSONL)."""
     from .curate.fluency import DEFAULT_THRESHOLD
     from .curate.stage import BuildConfig, run_build, stats_dict
+    from .sources import REGISTRY as SOURCES
 
+    if source not in SOURCES:
+        _fail(f"unknown source {source!r}; known: {', '.join(sorted(SOURCES))}")
+    if not path.exists():
+        _fail(f"no such file or folder: {path}")
     cfg = BuildConfig(source=source, path=str(path), out=str(out), seed=seed, level_weights=parse_levels(levels),
                       similarity=similarity, embedder=embedder, threshold=threshold, rewriter=rewriter, limit=limit,
                       exclude_eval_only=exclude_eval_only, parser=None if (parser or "").lower() in ("", "none") else parser,
@@ -156,6 +165,8 @@ def build(source: str = typer.Argument(..., help="Loader name"),
         rw.close()
     print_build_table(stats_dict(res))
     console.print(f"records: {res.records}\nrejects: {res.rejects}")
+    if res.load.records_in and not res.curate.kept:
+        _fail(f"every record was rejected ({res.load.records_in} read); reasons in {res.rejects}", 1)
 
 
 def print_build_table(st: dict) -> None:
@@ -218,19 +229,25 @@ def dialogues(records: Path = typer.Argument(..., help="IC records (ic_records.j
     """Assemble clean clarification dialogues in the protocol (+ a plain-text view)."""
     from .dialogues.stage import run_dialogues
 
+    from .dialogues.content import TONES
+
     if not records.exists():
         _fail(f"no such file: {records}")
+    if tone is not None and tone not in TONES:
+        _fail(f"unknown --tone {tone!r}; known: {', '.join(TONES)}")
     m = _maybe_model(model)
     with _progress() as prog:
         task = prog.add_task("dialogues", total=None)
         st = run_dialogues(records, out, seed, m, tone, progress=lambda n: prog.advance(task, n))
     t = Table(title="dialogues")
-    for c in ("records in", "written", "invariant rejects", "skipped (QC)"):
+    for c in ("records in", "written", "invariant rejects", "skipped (QC)", "unreadable lines"):
         t.add_column(c, justify="right")
-    t.add_row(str(st.records_in), str(st.written), str(st.rejected), str(st.skipped_qc))
+    t.add_row(str(st.records_in), str(st.written), str(st.rejected), str(st.skipped_qc), str(st.unreadable))
     console.print(t)
     console.print(f"tones: {dict(st.tones)}" + (f"; LLM fallbacks: {dict(st.llm_fallbacks)}" if st.llm_fallbacks else ""))
     console.print(f"dialogues: {out / 'dialogues.jsonl'}\ntext view: {out / 'dialogues.txt'}")
+    if st.records_in and not st.written:
+        _fail(f"every record was rejected ({st.records_in}); reasons in {out / 'rejects.jsonl'}", 1)
 
 
 @app.command("augment")
@@ -263,29 +280,53 @@ def augment(dialogue_dir: Path = typer.Argument(..., help="Folder written by `as
     console.print(t)
     console.print(f"in {st.dialogues_in} = clean {st.clean} + augmented {st.augmented} + rejected {st.rejected}")
     console.print(f"training set: {out / 'train.jsonl'}")
+    if st.dialogues_in and not (st.clean + st.augmented):
+        _fail(f"every dialogue was rejected ({st.dialogues_in}); reasons in {out / 'rejects.jsonl'}", 1)
 
 
 @app.command("check")
 def check(path: Path = typer.Argument(..., help="A dialogues JSONL file or a folder of them")) -> None:
     """Check dialogue invariants: summary = ground truth, each removed parameter asked once, markers sane."""
     from .dialogues.check import check_dialogue
-    from .io import read_jsonl
+    from .io import RejectSink, read_jsonl
     from .schema import Dialogue
 
     files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
     files = [f for f in files if f.name not in ("rejects.jsonl", "records.jsonl")]
     total = bad = 0
+    rj = RejectSink(stage="check")
     for f in files:
-        for d in read_jsonl(f, Dialogue):
+        for d in read_jsonl(f, Dialogue, rejects=rj):
             total += 1
             v = check_dialogue(d)
             if v:
                 bad += 1
                 if bad <= 20:
                     console.print(f"[red]{f.name}:{d.id}[/red] " + "; ".join(v))
-    console.print(f"{total} dialogues checked, {bad} with violations")
-    if bad:
+    if not total and rj.count:
+        _fail_unreadable(rj, path)
+    _print_unreadable(rj)
+    console.print(f"{total + rj.count} lines: {total} dialogues checked, {bad} with violations, {rj.count} unreadable")
+    if bad or rj.count:
         raise typer.Exit(1)
+
+
+def _fail_unreadable(rj, file: Path) -> None:
+    """Not one line was a record: the file itself is wrong (encoding, kind): one `error:` line, exit 2."""
+    r = rj.items[0]
+    more = f" (and {rj.count - 1} more unreadable lines)" if rj.count > 1 else ""
+    _fail(f"{file if file.is_file() else Path(file) / r.source}: line {r.line}: {r.field}: {r.reason}{more}")
+
+
+def _print_unreadable(rj, limit: int = 5) -> None:
+    """Name the lines a command skipped because they were not records (file, line, field, reason)."""
+    from rich.markup import escape
+
+    for r in rj.items[:limit]:
+        err.print(f"[yellow]skipped[/yellow] {escape(r.source)}: line {r.line}: {escape(str(r.field))}: {escape(r.reason)}",
+                  highlight=False, soft_wrap=True)
+    if rj.count > limit:
+        err.print(f"... and {rj.count - limit} more unreadable lines", highlight=False)
 
 
 # ------------------------------------------------------------------------ evaluation
@@ -304,8 +345,13 @@ def eval_(data: Path = typer.Option(..., "--data", "-d", help="IC records to eva
           persona: Optional[str] = typer.Option(None, help="Fix one persona: cold, reluctant, irritable, enthusiastic, skeptic, jokester"),
           temperature: float = typer.Option(0.0, help="Sampling temperature of the model under test"),
           max_tokens: int = typer.Option(512, help="Most new tokens per model turn"),
-          no_cache: bool = typer.Option(False, "--no-cache", help="Bypass the reply cache")) -> None:
+          no_cache: bool = typer.Option(False, "--no-cache", help="Bypass the reply cache"),
+          force_new: bool = typer.Option(False, "--force-new", help="If --out holds a run with other settings, write "
+                                                                    "a fresh folder beside it (OUT.2, ...) instead of refusing")) -> None:
     """Evaluate a model against a simulated user; writes transcripts, scores, tables and a plot.
+
+    Rerun the same command to resume: dialogues with a result are kept, failed ones (endpoint,
+    simulator errors) are retried. Exits 1 while any dialogue has failed.
 
     Model specs: embedded, hf:PATH_OR_ID[?adapter=DIR], openai:MODEL[@URL], vllm:/sglang:/ollama:/llamacpp:MODEL,
     script:perfect|guess|repeat. Simulators: oracle, oracle+embed, llm:MODEL_SPEC.
@@ -317,14 +363,33 @@ def eval_(data: Path = typer.Option(..., "--data", "-d", help="IC records to eva
         _fail(f"no such file: {data}")
     cfg = EvalConfig(max_rounds=max_rounds, concurrency=concurrency, trials=trials, seed=seed, limit=limit,
                      persona=persona, temperature=temperature, max_tokens=max_tokens)
+    from .evaluate.runner import FAILED
+
     with _progress() as prog:
         task = prog.add_task("dialogues", total=None)
+        failed = [0]
+
+        def started(todo: int, done: int) -> None:
+            prog.update(task, total=todo, description=f"dialogues ({done} already done)" if done else "dialogues")
+
+        def finished(t) -> None:
+            failed[0] += t.termination.value in FAILED
+            prog.update(task, advance=1, description=f"dialogues (failed {failed[0]})" if failed[0] else None)
+
         try:
-            summ = run_eval(data, model, simulator, out, cfg, on_done=lambda t: prog.advance(task, 1), cache=not no_cache)
-        except ValueError as e:
+            summ = run_eval(data, model, simulator, out, cfg, on_done=finished, cache=not no_cache,
+                            force_new=force_new, on_start=started)
+        except (ValueError, RuntimeError) as e:
             _fail(e)
     print_summary(summ)
-    console.print(f"run folder: {out} (transcripts.jsonl, summary.json, table.md, table.csv, breakdown.png)")
+    for line in summ.get("unreadable_records", [])[:5]:
+        err.print(f"skipped {line}", markup=False, highlight=False, soft_wrap=True)
+    console.print(f"run folder: {summ.get('run_dir', out)} (transcripts.jsonl, summary.json, table.md, table.csv, breakdown.png)")
+    if summ.get("failed"):
+        from .evaluate.stage import failed_note
+
+        err.print(f"[yellow]{failed_note(summ).strip()}[/yellow]", highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
 
 
 def print_summary(summ: dict) -> None:
@@ -335,7 +400,8 @@ def print_summary(summ: dict) -> None:
         t.add_column(c + (" (rounds)" if c == "IR" else " %"), justify="right")
     t.add_row(*[fmt(summ["mean"][c]) + (f" ±{summ['std'][c]:.2f}" if summ["trials"] > 1 else "") for c in COLUMNS])
     console.print(t)
-    console.print("terminations: " + ", ".join(f"{k} {v}" for k, v in summ["terminations"].items()))
+    console.print("terminations: " + ", ".join(f"{k} {v}" for k, v in summ["terminations"].items())
+                  + (f"; failed: {summ['failed']} (not scored)" if summ.get("failed") else ""))
     if summ.get("usage"):
         console.print("model usage: " + ", ".join(f"{k} {v}" for k, v in summ["usage"].items()))
 
@@ -363,8 +429,8 @@ def report(runs: list[Path] = typer.Argument(None, help="Run folders from `askto
     if missing:
         _fail(f"not a run folder (no transcripts.jsonl): {missing[0]}")
     md, csv, rows = compare(runs)
-    console.print(md)
-    console.print(error_table(rows))
+    console.print(md, markup=False, highlight=False, soft_wrap=True)  # "model [run]" names are not markup
+    console.print(error_table(rows), markup=False, highlight=False, soft_wrap=True)
     if out:
         out.mkdir(parents=True, exist_ok=True)
         (out / "table.md").write_text(md + "\n" + error_table(rows))
@@ -419,7 +485,13 @@ def masks(file: Path = typer.Argument(..., help="Dialogues JSONL"),
     from .train.sft import load_tokenizer
     from .train.tokenize import IGNORE, tokenize_dialogue, dialogue_messages
 
-    ds = list(read_jsonl(file, Dialogue))
+    from .io import RejectSink
+
+    rj = RejectSink(stage="masks")
+    ds = list(read_jsonl(file, Dialogue, rejects=rj))
+    if not ds and rj.count:
+        _fail_unreadable(rj, file)
+    _print_unreadable(rj)
     d = next((x for x in ds if x.id == id_), None) if id_ else (ds[index] if 0 <= index < len(ds) else None)
     if d is None:
         _fail(f"no dialogue {'with id ' + id_ if id_ else 'at index ' + str(index)} in {file} ({len(ds)} dialogues)")
@@ -456,11 +528,17 @@ def export(file: Path = typer.Argument(..., help="Dialogues JSONL (e.g. train.js
            model: Optional[str] = typer.Option(None, help="Also write tokenised rows with our labels for this model"),
            max_len: int = typer.Option(2048), name: str = typer.Option("asktoact")) -> None:
     """Export dialogues for LLaMA-Factory, Axolotl or plain HF datasets."""
-    from .io import read_jsonl
+    from .io import RejectSink, read_jsonl
     from .schema import Dialogue
     from .train import export as ex
 
-    ds = list(read_jsonl(file, Dialogue))
+    if fmt not in ("llamafactory", "axolotl", "hf"):
+        _fail(f"unknown --format {fmt!r}: llamafactory, axolotl or hf")
+    rj = RejectSink(stage="export")
+    ds = list(read_jsonl(file, Dialogue, rejects=rj))
+    if not ds and rj.count:
+        _fail_unreadable(rj, file)
+    _print_unreadable(rj)
     rows = None
     if model:
         from .train.config import TrainConfig
@@ -476,7 +554,7 @@ def export(file: Path = typer.Argument(..., help="Dialogues JSONL (e.g. train.js
         path = ex.export_hf(ds, out, rows)
     else:
         _fail(f"unknown format {fmt!r}: llamafactory, axolotl or hf")
-    console.print(f"{len(ds)} dialogues -> {path}")
+    console.print(f"{len(ds) + rj.count} lines = {len(ds)} dialogues exported -> {path} + {rj.count} unreadable (skipped)")
 
 
 # ------------------------------------------------------------------- demo and humans
@@ -543,7 +621,15 @@ def _global(debug: bool = typer.Option(False, "--debug", help="Show the Python t
 
 
 def user_error_line(e: BaseException) -> tuple[str, int]:
-    """One line for an error, and the exit code: 2 for what the user can fix, 1 otherwise."""
+    """One line for an error, and the exit code: 2 for what the user can fix, 1 otherwise.
+    Every secret the run has read is redacted from it."""
+    from .redact import redact
+
+    line, code = _error_line(e)
+    return redact(line), code
+
+
+def _error_line(e: BaseException) -> tuple[str, int]:
     from pydantic import ValidationError
 
     try:
@@ -553,6 +639,8 @@ def user_error_line(e: BaseException) -> tuple[str, int]:
     except ImportError:  # pragma: no cover
         yaml_error = ()
     if isinstance(e, (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError)):
+        if e.filename is None:
+            return " ".join(str(e).split()) or type(e).__name__, 2
         return f"{e.strerror or type(e).__name__}: {e.filename}", 2
     if isinstance(e, UnicodeDecodeError):
         return f"input is not UTF-8 text ({e.reason} at byte {e.start})", 2
@@ -578,14 +666,17 @@ def main() -> None:  # pragma: no cover - the console script; tests drive it as 
     debug = "--debug" in sys.argv[1:] or os.environ.get("ASKTOACT_DEBUG") not in (None, "", "0")
     try:
         rc = app(standalone_mode=False)
-    except click.exceptions.Exit as e:
-        sys.exit(e.exit_code)
-    except click.exceptions.Abort:
+    except (click.exceptions.Exit, typer.Exit) as e:
+        sys.exit(getattr(e, "exit_code", 1))
+    except (click.exceptions.Abort, typer.Abort):
         err.print("aborted")
         sys.exit(130)
-    except click.ClickException as e:
-        e.show()
-        sys.exit(e.exit_code)
+    except (click.ClickException, typer.TyperException) as e:  # typer vendors its own click
+        if hasattr(e, "show"):
+            e.show()
+        else:
+            err.print(f"error: {e}", markup=False, highlight=False)
+        sys.exit(getattr(e, "exit_code", 2))
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
@@ -593,7 +684,9 @@ def main() -> None:  # pragma: no cover - the console script; tests drive it as 
         if debug:
             raise
         line, code = user_error_line(e)
-        err.print(f"[red]error:[/red] {line}", markup=True, highlight=False, soft_wrap=True)
+        from rich.markup import escape
+
+        err.print(f"[red]error:[/red] {escape(line)}", markup=True, highlight=False, soft_wrap=True)
         sys.exit(code)
     sys.exit(rc if isinstance(rc, int) else 0)
 

@@ -98,8 +98,12 @@ def run_demo(cfg: DemoConfig, console: Console | None = None) -> dict[str, Any]:
     runs: dict[str, Any] = {}
     ecfg = EvalConfig(max_rounds=cfg.max_rounds, max_tokens=cfg.max_tokens, concurrency=8, seed=cfg.seed)
     t0 = time.perf_counter()
-    runs["script:perfect"] = run_eval(out / "ic" / "eval.jsonl", "script:perfect", "oracle", out / "eval" / "perfect", ecfg)
-    runs[cfg.model] = run_eval(out / "ic" / "eval.jsonl", cfg.model, "oracle", out / "eval" / "model", ecfg, cache=False)
+    # a rerun of the demo with other settings (model, data, a retrained adapter) gets fresh run folders
+    # beside the old ones (eval/model.2 ...) instead of mixing with them; nothing old is deleted
+    runs["script:perfect"] = run_eval(out / "ic" / "eval.jsonl", "script:perfect", "oracle", out / "eval" / "perfect", ecfg,
+                                      force_new=True)
+    runs[cfg.model] = run_eval(out / "ic" / "eval.jsonl", cfg.model, "oracle", out / "eval" / "model", ecfg, cache=False,
+                               force_new=True)
     _stage(console, cfg, "evaluate", t0)
 
     if cfg.train:
@@ -115,13 +119,14 @@ def run_demo(cfg: DemoConfig, console: Console | None = None) -> dict[str, Any]:
         _stage(console, cfg, "train", t0)
         t0 = time.perf_counter()
         spec = f"embedded?adapter={out / 'lora'}"
-        runs["embedded+lora"] = run_eval(out / "ic" / "eval.jsonl", spec, "oracle", out / "eval" / "lora", ecfg, cache=False)
+        runs["embedded+lora"] = run_eval(out / "ic" / "eval.jsonl", spec, "oracle", out / "eval" / "lora", ecfg, cache=False,
+                                         force_new=True)
         _stage(console, cfg, "evaluate trained", t0)
         runs["embedded+lora"]["train"] = {k: tsum[k] for k in ("global_steps", "train_loss", "tokens_per_s")}
 
     from .report.tables import compare
 
-    dirs = [out / "eval" / "perfect", out / "eval" / "model"] + ([out / "eval" / "lora"] if cfg.train else [])
+    dirs = [Path(r["run_dir"]) for r in runs.values()]
     md, csv, rows = compare(dirs)
     (out / "report.md").write_text(md)
     from .report.plots import plot_breakdowns

@@ -59,12 +59,26 @@ def iter_json_array(path: Path, chunk_size: int = 1 << 20) -> Iterator[tuple[int
                 raise BadLine(idx, "unexpected end of file inside the JSON array")
             if buf[pos] == "]":
                 return
+            too_deep = False
             while True:
                 try:
                     obj, end = dec.raw_decode(buf, pos)
                     # a number at the very end of a chunk may be cut; make sure a delimiter follows
                     if end >= len(buf) and not eof:
                         raise json.JSONDecodeError("need more", buf, end)
+                    break
+                except RecursionError:
+                    # nested deeper than Python parses: skip this element only (a linear scan to its end)
+                    end = _element_end(buf, pos)
+                    if end is None and not eof:
+                        more = f.read(chunk_size)
+                        if not more:
+                            eof = True
+                        buf, pos = buf[pos:] + more, 0
+                        continue
+                    if end is None:
+                        raise BadLine(idx, "unexpected end of file inside a deeply nested element") from None
+                    too_deep = True
                     break
                 except json.JSONDecodeError as e:
                     if eof:
@@ -73,9 +87,32 @@ def iter_json_array(path: Path, chunk_size: int = 1 << 20) -> Iterator[tuple[int
                     if not more:
                         eof = True
                     buf, pos = buf[pos:] + more, 0
-            yield idx, obj
+            yield idx, (BadLine(idx, "nested too deeply to read (element skipped)") if too_deep else obj)
             idx += 1
             pos = end
+
+
+def _element_end(buf: str, pos: int) -> int | None:
+    """Index after the JSON value that starts at ``buf[pos]`` (an array or object), by bracket
+    depth and JSON strings only; None when the buffer ends first."""
+    depth, i, n, in_str = 0, pos, len(buf), False
+    while i < n:
+        ch = buf[i]
+        if in_str:
+            if ch == "\\":
+                i += 1
+            elif ch == '"':
+                in_str = False
+        elif ch == '"':
+            in_str = True
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return None
 
 
 def iter_json_records(path: Path) -> Iterator[tuple[int, Any]]:
@@ -85,29 +122,33 @@ def iter_json_records(path: Path) -> Iterator[tuple[int, Any]]:
     and go on.
     """
     path = Path(path)
-    with open(path, encoding="utf-8") as f:
-        head = ""
-        while True:
-            ch = f.read(1)
-            if not ch:
-                break
-            if ch not in _WS:
-                head = ch
-                break
+    with open(path, "rb") as fb:
+        head = fb.read(4096).lstrip(b" \t\r\n\xef\xbb\xbf")[:1].decode("latin-1")
     if head == "[":
-        yield from iter_json_array(path)
+        try:
+            yield from iter_json_array(path)
+        except UnicodeDecodeError as e:  # an array cannot be read past a bad byte: name the file
+            raise BadInput(path, None, "file", f"not UTF-8 text ({e.reason})") from None
         return
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
+    with open(path, "rb") as f:
+        for n, raw in enumerate(f, 1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as e:  # one line in another encoding is one bad line
+                yield n, BadLine(n, f"not UTF-8 text ({e.reason})")
+                continue
             if not line.strip():
                 continue
             try:
-                yield n, orjson.loads(line)
+                obj = orjson.loads(line)
             except orjson.JSONDecodeError:
                 try:  # orjson is strict (e.g. NaN); fall back before calling the line bad
-                    yield n, json.loads(line)
+                    obj = json.loads(line)
                 except json.JSONDecodeError as e:
-                    yield n, BadLine(n, f"invalid JSON: {e.msg}")
+                    obj = BadLine(n, f"invalid JSON: {e.msg}")
+                except RecursionError:
+                    obj = BadLine(n, "nested too deeply to read")
+            yield n, obj
 
 
 class BadInput(ValueError):
@@ -227,11 +268,18 @@ def check_input(path: Path) -> dict[str, Any] | None:
     path = Path(path)
     side = Path(str(path) + ".meta.json")
     if not side.exists():
+        if path.name in _pending_commit(path.parent):
+            raise IncompleteInput(f"{path}: its stage was stopped while putting its outputs in place; rerun the "
+                                  "stage that writes it")
         return None
     try:
         meta = json.loads(side.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise IncompleteInput(f"{side}: unreadable sidecar; rerun the stage that wrote {path.name}") from None
+    pending = _pending_commit(path.parent)
+    if path.name in pending:
+        raise IncompleteInput(f"{path}: its stage was stopped while putting its outputs in place; rerun the stage "
+                              "that writes it")
     want = (meta.get("files") or {}).get(path.name)
     if want is None:
         return meta  # written before sidecars carried digests
@@ -242,6 +290,24 @@ def check_input(path: Path) -> dict[str, Any] | None:
         raise IncompleteInput(f"{path}: does not match its sidecar ({got['bytes']} bytes, sidecar says "
                               f"{want['bytes']}): an interrupted or edited output; rerun the stage that writes it")
     return meta
+
+
+COMMIT_MARKER = ".asktoact-commit.json"
+
+
+class OutputBusy(ValueError):
+    """Another process is writing this output folder."""
+
+
+def _pending_commit(folder: Path) -> set[str]:
+    """Names a stage was putting in place when it stopped (its marker is removed when done)."""
+    m = Path(folder) / COMMIT_MARKER
+    if not m.exists():
+        return set()
+    try:
+        return set(json.loads(m.read_text(encoding="utf-8")).get("files", []))
+    except (json.JSONDecodeError, UnicodeDecodeError, OSError, AttributeError):
+        return {"*"}
 
 
 class AtomicOutputs:
@@ -255,10 +321,36 @@ class AtomicOutputs:
     """
 
     def __init__(self, out_dir: Path):
+        from filelock import FileLock, Timeout
+
         self.dir = Path(out_dir)
         self.dir.mkdir(parents=True, exist_ok=True)
         self._handles: dict[str, Any] = {}
         self._tmp: dict[str, Path] = {}
+        # one writer per folder (an OS lock, gone with its process): two stages into one folder
+        # would otherwise race on the commit marker
+        self._lock = FileLock(str(self.dir / ".asktoact-stage.lock"))
+        try:
+            self._lock.acquire(timeout=0)
+        except Timeout:
+            raise OutputBusy(f"another asktoact stage is writing to {self.dir}; wait for it or use another --out") from None
+        self._sweep()
+
+    def _sweep(self) -> None:
+        """Remove temporaries that a killed stage left (our own ``.NAME.tmp-PID`` names, PID gone);
+        nothing else in the folder is touched."""
+        import re
+
+        for p in self.dir.glob("*.tmp-*"):
+            m = re.fullmatch(r"\..+\.tmp-(\d+)|.+\.meta\.json\.tmp-(\d+)", p.name)
+            if not m or not p.is_file():
+                continue
+            try:
+                os.kill(int(m.group(1) or m.group(2)), 0)
+            except ProcessLookupError:
+                p.unlink(missing_ok=True)
+            except (PermissionError, OverflowError):
+                pass
 
     def open(self, name: str, mode: str = "w"):
         tmp = self.dir / f".{name}.tmp-{os.getpid()}"
@@ -272,14 +364,19 @@ class AtomicOutputs:
             fh.flush()
             os.fsync(fh.fileno())
             fh.close()
-        for name in self._tmp:
+        names = list(self._tmp)
+        marker = self.dir / COMMIT_MARKER  # while it exists, these files are refused as inputs
+        tmp_marker = self.dir / f".{COMMIT_MARKER}.tmp-{os.getpid()}"
+        tmp_marker.write_text(json.dumps({"files": names, "pid": os.getpid()}), encoding="utf-8")
+        os.replace(tmp_marker, marker)
+        for name in names:
             Path(str(self.dir / name) + ".meta.json").unlink(missing_ok=True)
         for name, tmp in self._tmp.items():
             os.replace(tmp, self.dir / name)
-        names = list(self._tmp)
         self._tmp.clear()
         for name in names:
             write_sidecar(self.dir / name, stage, config, counts)
+        marker.unlink()
 
     def abort(self) -> None:
         for fh in self._handles.values():
@@ -293,21 +390,26 @@ class AtomicOutputs:
         return self
 
     def __exit__(self, exc_type, *exc: Any) -> None:
-        if exc_type is not None or self._tmp:
-            self.abort()
+        try:
+            if exc_type is not None or self._tmp:
+                self.abort()
+        finally:
+            self._lock.release()
 
 
 class RejectSink:
     """Collects rejects (optionally streaming them to a JSONL file) and counts reasons."""
 
-    def __init__(self, path: Path | None = None, stage: str = "load"):
+    def __init__(self, path: Path | None = None, stage: str = "load", handle: Any = None):
+        """``handle``: write to this open file instead (e.g. one of ``AtomicOutputs``; not closed here)."""
         self.path = Path(path) if path else None
         self.stage = stage
         self.count = 0
         self.reasons: Counter[str] = Counter()
         self.items: list[Reject] = []
-        self._fh = None
-        if self.path:
+        self._fh = handle
+        self._own = handle is None
+        if self.path and handle is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._fh = open(self.path, "w", encoding="utf-8")
 
@@ -324,9 +426,9 @@ class RejectSink:
         return r
 
     def close(self) -> None:
-        if self._fh:
+        if self._fh and self._own:
             self._fh.close()
-            self._fh = None
+        self._fh = None
 
     def __enter__(self) -> "RejectSink":
         return self

@@ -122,8 +122,19 @@ def strip_markers(text: str) -> tuple[str, list[tuple[int, int]]]:
 
 
 def outside_spans(text: str) -> str:
-    """The text with error spans (marked) cut out."""
-    return re.sub(r"<SOE>.*?<EOE>", " ", text, flags=re.S)
+    """The text with error spans (marked) cut out; an unpaired marker stays as text.
+
+    One pass over the markers (``re.sub(r"<SOE>.*?<EOE>")`` rescanned to the end from every
+    unclosed ``<SOE>``: quadratic on hostile replies)."""
+    out, pos, open_at = [], 0, None
+    for m in re.finditer(r"<SOE>|<EOE>", text):
+        if m.group(0) == SOE and open_at is None:
+            open_at = m.start()
+        elif m.group(0) == EOE and open_at is not None:
+            out.append(text[pos:open_at] + " ")
+            pos, open_at = m.end(), None
+    out.append(text[pos:])
+    return "".join(out)
 
 
 @dataclass
@@ -174,14 +185,23 @@ def parse_solution(obj: Any) -> list[ToolCall]:
 
 
 def parse_turn(text: str) -> ParsedTurn:
-    """Classify an assistant turn as a question, a solution or invalid (tolerant of real output)."""
+    """Classify an assistant turn as a question, a solution or invalid (tolerant of real output).
+
+    Linear in the reply and never raises: whatever a reply holds, it is one invalid turn at worst."""
+    try:
+        return _parse_turn(text)
+    except (RecursionError, MemoryError, ValueError, TypeError) as e:
+        return ParsedTurn(TurnKind.invalid, error=f"unreadable reply ({type(e).__name__})")
+
+
+def _parse_turn(text: str) -> ParsedTurn:
     clean = outside_spans(text)
     secs = _sections(clean)
     summary_pos = clean.rfind(SUMMARY)
     question_pos = clean.rfind(QUESTION)
     if summary_pos != -1 and summary_pos > question_pos:
         try:
-            sol = parse_solution(extract_json(clean[summary_pos:], "array" if "[" in clean[summary_pos + len(SUMMARY):] else "any"))
+            sol = parse_solution(extract_json(clean[summary_pos + len(SUMMARY):], "any"))
             return ParsedTurn(TurnKind.solution, solution=sol, sections=secs)
         except (ExtractError, ValueError) as e:
             return ParsedTurn(TurnKind.invalid, error=f"unreadable solution: {e}", sections=secs)

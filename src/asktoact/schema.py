@@ -269,6 +269,11 @@ class TerminationReason(str, enum.Enum):
     invalid_output = "invalid_output"
     model_error = "model_error"
     simulator_error = "simulator_error"
+    harness_error = "harness_error"  # our own code failed on this dialogue: retried like the two above
+
+
+FAILED_TERMINATIONS = frozenset({TerminationReason.model_error, TerminationReason.simulator_error,
+                                 TerminationReason.harness_error})  # not a result: retried on resume, never scored
 
 
 class TurnKind(str, enum.Enum):

@@ -10,7 +10,7 @@ from ..dialogues.assemble import assemble, plain_text, slots_of
 from ..dialogues.check import check_dialogue
 from ..dialogues.llm import llm_error_question
 from ..dialogues.stage import dialogue_rng
-from ..io import RejectSink, dump_line, read_jsonl, write_sidecar
+from ..io import AtomicOutputs, RejectSink, dump_line, read_jsonl
 from ..models import ChatModel
 from ..models.base import run_sync
 from ..schema import Dialogue, ErrorType, ICRecord
@@ -27,6 +27,7 @@ class AugmentStats:
     rejected: int = 0
     by_type: Counter = field(default_factory=Counter)
     llm_fallbacks: int = 0
+    unreadable_records: int = 0  # lines of records.jsonl that were not records (rejected with file and line)
 
 
 def augment_one(rec: ICRecord, clean: Dialogue, seed: int, model: ChatModel | None = None,
@@ -62,12 +63,16 @@ def run_augment(dialogue_dir: Path, out: Path, share: float = 0.3, seed: int = 0
                 weights: dict[ErrorType, float] | None = None, progress=None) -> AugmentStats:
     dialogue_dir, out = Path(dialogue_dir), Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    records = {r.id: r for r in read_jsonl(dialogue_dir / "records.jsonl", ICRecord)}
+    if not dialogue_dir.is_dir():
+        raise NotADirectoryError(20, "Not a folder written by `asktoact dialogues`", str(dialogue_dir))
     st = AugmentStats()
-    with open(out / "train.jsonl", "w", encoding="utf-8") as ftrain, \
-            open(out / "augmented.jsonl", "w", encoding="utf-8") as faug, \
-            open(out / "augmented.txt", "w", encoding="utf-8") as ftxt, RejectSink(out / "rejects.jsonl", "augment") as rj:
-        for d in read_jsonl(dialogue_dir / "dialogues.jsonl", Dialogue):
+    # outputs are put in place together when complete (io.AtomicOutputs); bad input lines and
+    # records that cannot be augmented are rejects with file, line and reason; the rest goes on
+    with AtomicOutputs(out) as ao, RejectSink(out / "rejects.jsonl", "augment", handle=ao.open("rejects.jsonl")) as rj:
+        records = {r.id: r for r in read_jsonl(dialogue_dir / "records.jsonl", ICRecord, rejects=rj)}
+        rj_records = rj.count
+        ftrain, faug, ftxt = ao.open("train.jsonl"), ao.open("augmented.jsonl"), ao.open("augmented.txt")
+        for d in read_jsonl(dialogue_dir / "dialogues.jsonl", Dialogue, rejects=rj):
             st.dialogues_in += 1
             rec = records.get(d.record_id)
             if rec is None:
@@ -75,7 +80,12 @@ def run_augment(dialogue_dir: Path, out: Path, share: float = 0.3, seed: int = 0
                 st.rejected += 1
                 continue
             if is_augmented(seed, rec.id, share):
-                a, violations = augment_one(rec, d, seed, model, weights)
+                try:
+                    a, violations = augment_one(rec, d, seed, model, weights)
+                except (ValueError, TypeError, KeyError, IndexError, RecursionError) as e:
+                    rj.add(d.source, d.id, "dialogue", f"unprocessable: {type(e).__name__}: {str(e)[:200]}")
+                    st.rejected += 1
+                    continue
                 if violations:
                     rj.add(d.source, a.id, "dialogue", "invariant: " + "; ".join(violations))
                     st.rejected += 1
@@ -91,9 +101,13 @@ def run_augment(dialogue_dir: Path, out: Path, share: float = 0.3, seed: int = 0
                 ftrain.write(dump_line(d))
             if progress:
                 progress(1)
-    write_sidecar(out / "train.jsonl", "augment", {"dialogues": str(dialogue_dir), "share": share, "seed": seed,
-                                                   "model": getattr(model, "spec", None),
-                                                   "weights": {k.value: v for k, v in (weights or {}).items()}},
+        unreadable = rj.count - rj_records - st.rejected  # dialogue lines that were not dialogues
+        st.dialogues_in += unreadable
+        st.rejected += unreadable
+        st.unreadable_records = rj_records
+        ao.commit("augment", {"dialogues": str(dialogue_dir), "share": share, "seed": seed,
+                              "model": getattr(model, "spec", None),
+                              "weights": {k.value: v for k, v in (weights or {}).items()}},
                   {"dialogues_in": st.dialogues_in, "clean": st.clean, "augmented": st.augmented,
-                   "rejected": st.rejected, "by_type": dict(st.by_type)})
+                   "rejected": st.rejected, "unreadable_records": rj_records, "by_type": dict(st.by_type)})
     return st

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from ..io import RejectSink, chunks, dump_line, write_sidecar
+from ..io import AtomicOutputs, RejectSink, chunks, dump_line
 from ..schema import ICRecord
 from ..sources import LoadStats, load
 from .build import CurateStats, curate_sample
@@ -67,8 +67,10 @@ def run_build(cfg: BuildConfig, progress: Callable[[int], None] | None = None,
     lstats = LoadStats(cfg.source)
     cstats = CurateStats()
     excluded = 0
-    with RejectSink(rej_path, stage="load") as rejects, open(rec_path, "w", encoding="utf-8") as fo, \
-            open(bad_path, "w", encoding="utf-8") as fb:
+    # outputs go to temporary names and are put in place together at the end: a killed or
+    # failed build leaves the previous complete output (see io.AtomicOutputs)
+    with AtomicOutputs(out) as ao, RejectSink(rej_path, stage="load", handle=ao.open(rej_path.name)) as rejects:
+        fo, fb = ao.open(rec_path.name), ao.open(bad_path.name)
         samples = load(cfg.source, cfg.path, rejects, lstats, limit=cfg.limit)
         for block in chunks(samples, cfg.chunk):
             recs: list[ICRecord] = []
@@ -79,9 +81,22 @@ def run_build(cfg: BuildConfig, progress: Callable[[int], None] | None = None,
                     rejects.add(s.source, s.id, "metadata.eval_only", "excluded: evaluation-only split", stage="curate")
                     continue
                 todo.append(s)
-            docs = parse_many(nlp, [s.query for s in todo]) if nlp is not None else [None] * len(todo)
+            try:
+                docs = parse_many(nlp, [s.query for s in todo]) if nlp is not None else [None] * len(todo)
+            except (RecursionError, ValueError):  # the parser is a help, never a reason to stop
+                docs = [None] * len(todo)
             for s, doc in zip(todo, docs):
-                recs.append(curate_sample(s, cfg.seed, cfg.level_weights, doc=doc))
+                try:  # one bad record (a 3,000-deep argument, say) is rejected; the rest goes on
+                    r = curate_sample(s, cfg.seed, cfg.level_weights, doc=doc)
+                    dump_line(r)
+                except (RecursionError, ValueError, TypeError, KeyError) as e:
+                    cstats.samples_in += 1  # counted in and rejected: in = kept + rejected still holds
+                    cstats.rejected += 1
+                    cstats.reasons["unprocessable record"] += 1
+                    rejects.add(s.source, s.id, "record", f"unprocessable record: {type(e).__name__}: {str(e)[:200]}",
+                                stage="curate")
+                    continue
+                recs.append(r)
             if rewriter is not None:  # the LLM writes the sentences for the whole chunk concurrently
                 recs = rewriter.rewrite_many(recs)
                 for r in recs:
@@ -99,9 +114,9 @@ def run_build(cfg: BuildConfig, progress: Callable[[int], None] | None = None,
                     rejects.add(r.source, r.id, "unspecified_query", "; ".join(r.quality.reasons), stage="curate")
             if progress:
                 progress(len(block))
-    res = BuildResult(rec_path, rej_path, lstats, cstats, excluded=excluded)
-    cfg_d = {k: v for k, v in cfg.__dict__.items()}
-    write_sidecar(rec_path, "build", cfg_d, stats_dict(res))
+        res = BuildResult(rec_path, rej_path, lstats, cstats, excluded=excluded)
+        cfg_d = {k: v for k, v in cfg.__dict__.items()}
+        ao.commit("build", cfg_d, stats_dict(res))
     return res
 
 

@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..io import RejectSink, chunks, dump_line, read_jsonl, write_sidecar
+from ..io import AtomicOutputs, RejectSink, chunks, dump_line, read_jsonl
 from ..models import ChatModel
 from ..models.base import run_sync
 from ..schema import Dialogue, ICRecord
@@ -24,6 +24,7 @@ class DialogueStats:
     written: int = 0
     rejected: int = 0
     skipped_qc: int = 0
+    unreadable: int = 0  # input lines that were not records (torn, not JSON): rejected with file and line
     by_level: Counter = field(default_factory=Counter)
     tones: Counter = field(default_factory=Counter)
     llm_fallbacks: Counter = field(default_factory=Counter)
@@ -97,7 +98,10 @@ def make_dialogues(records: list[ICRecord], seed: int, model: ChatModel | None =
 
         async def one(r):
             async with sem:
-                return await _content(r, seed, model)
+                try:
+                    return await _content(r, seed, model)
+                except Exception as e:  # noqa: BLE001 - one record's failure is that record's reject
+                    return e
 
         try:
             return await asyncio.gather(*(one(r) for r in records))
@@ -107,21 +111,34 @@ def make_dialogues(records: list[ICRecord], seed: int, model: ChatModel | None =
 
     contents = run_sync(go())
     out = []
-    for rec, (steps, questions, notes) in zip(records, contents):
-        er = enrich(rec, steps, questions)
-        d = assemble(er, steps, questions, dialogue_rng(seed, rec.id), tone=tone)
-        d.notes = notes
-        out.append((er, d, check_dialogue(d)))
+    for rec, content in zip(records, contents):
+        try:
+            if isinstance(content, BaseException):
+                raise content
+            steps, questions, notes = content
+            er = enrich(rec, steps, questions)
+            d = assemble(er, steps, questions, dialogue_rng(seed, rec.id), tone=tone)
+            d.notes = notes
+            out.append((er, d, check_dialogue(d)))
+        except (ValueError, TypeError, KeyError, IndexError, RecursionError) as e:
+            # e.g. an unbalanced <SOE> inside a value: this record is rejected, the others go on
+            out.append((rec, None, [f"unprocessable record: {type(e).__name__}: {str(e)[:200]}"]))
     return out
 
 
 def run_dialogues(records_path: Path, out: Path, seed: int = 0, model: ChatModel | None = None,
                   tone: str | None = None, progress=None) -> DialogueStats:
+    from .content import TONES
+
+    if tone is not None and tone not in TONES:
+        raise ValueError(f"unknown tone {tone!r}; known: {', '.join(TONES)}")
     out.mkdir(parents=True, exist_ok=True)
     st = DialogueStats()
-    with open(out / "dialogues.jsonl", "w", encoding="utf-8") as fd, open(out / "dialogues.txt", "w", encoding="utf-8") as ft, \
-            open(out / "records.jsonl", "w", encoding="utf-8") as fr, RejectSink(out / "rejects.jsonl", "dialogues") as rj:
-        for chunk in chunks(read_jsonl(Path(records_path), ICRecord), 256):
+    # all outputs are put in place together when complete (io.AtomicOutputs); a bad input line
+    # is a reject with its file, line and field, and the rest goes on
+    with AtomicOutputs(out) as ao, RejectSink(out / "rejects.jsonl", "dialogues", handle=ao.open("rejects.jsonl")) as rj:
+        fd, ft, fr = ao.open("dialogues.jsonl"), ao.open("dialogues.txt"), ao.open("records.jsonl")
+        for chunk in chunks(read_jsonl(Path(records_path), ICRecord, rejects=rj), 256):
             keep = []
             for r in chunk:
                 st.records_in += 1
@@ -135,6 +152,10 @@ def run_dialogues(records_path: Path, out: Path, seed: int = 0, model: ChatModel
                     continue
                 keep.append(r)
             for er, d, violations in make_dialogues(keep, seed, model, tone):
+                if d is None:
+                    st.rejected += 1
+                    rj.add(er.source, er.id, "record", "; ".join(violations))
+                    continue
                 if violations:
                     st.rejected += 1
                     rj.add(er.source, er.id, "dialogue", "invariant: " + "; ".join(violations))
@@ -149,8 +170,11 @@ def run_dialogues(records_path: Path, out: Path, seed: int = 0, model: ChatModel
                 fr.write(dump_line(er))
             if progress:
                 progress(len(chunk))
-    write_sidecar(out / "dialogues.jsonl", "dialogues", {"records": str(records_path), "seed": seed,
-                                                         "model": getattr(model, "spec", None), "tone": tone},
+        st.unreadable = rj.count - st.rejected - st.skipped_qc  # bad input lines, rejected as read
+        st.records_in += st.unreadable
+        ao.commit("dialogues", {"records": str(records_path), "seed": seed, "model": getattr(model, "spec", None),
+                                "tone": tone},
                   {"records_in": st.records_in, "written": st.written, "rejected": st.rejected,
-                   "skipped_qc": st.skipped_qc, "tones": dict(st.tones), "llm_fallbacks": dict(st.llm_fallbacks)})
+                   "unreadable": st.unreadable, "skipped_qc": st.skipped_qc, "tones": dict(st.tones),
+                   "llm_fallbacks": dict(st.llm_fallbacks)})
     return st

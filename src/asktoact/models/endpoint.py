@@ -29,6 +29,9 @@ class EndpointModel(ChatModel):
         key = os.environ.get(key_env) or ("EMPTY" if base_url else None)
         if key is None:
             raise ModelError(f"{self.spec}: set the API key in ${key_env} (or point at a local endpoint with @URL)")
+        from ..redact import register_secret
+
+        register_secret(key)  # whatever variable it came from, it is redacted from every message
         self._key, self._timeout = key, timeout
         self._clients: dict[int, object] = {}  # one HTTP pool per event loop
         self._openai = openai
@@ -85,7 +88,6 @@ class EndpointModel(ChatModel):
 
 
 def _short(e: object) -> str:
-    s = str(e)
-    for secret in {os.environ.get(k) for k in os.environ if k.endswith("_KEY") or k.endswith("_TOKEN")} - {None, ""}:
-        s = s.replace(secret, "***")
-    return s[:300]
+    from ..redact import redact
+
+    return redact(str(e))[:300]

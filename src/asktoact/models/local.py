@@ -52,6 +52,17 @@ class LocalModel(ChatModel):
         self._lock = threading.Lock()
         self._gen_lock = threading.Lock()
 
+    @property
+    def cache_id(self) -> str:
+        """The spec plus a fingerprint of the weight and adapter files: a retrained adapter
+        saved under the same path never gets the replies of the old one."""
+        if getattr(self, "_cache_id", None) is None:
+            from ..fingerprint import files_fingerprint
+
+            parts = [files_fingerprint(self.path), files_fingerprint(self.adapter)]
+            self._cache_id = self.spec + "#" + ",".join(p or "-" for p in parts)
+        return self._cache_id
+
     def render(self, messages: Messages) -> str:
         return self.tok.apply_chat_template(list(messages), tokenize=False, add_generation_prompt=True)
 

@@ -24,6 +24,41 @@ LOCAL_URLS = {"vllm": "http://localhost:8000/v1", "sglang": "http://localhost:30
               "ollama": "http://localhost:11434/v1", "llamacpp": "http://localhost:8080/v1"}
 
 
+# Names a kind takes after ``kind:``; anything else is an error, never silently the base model.
+# A shipped trained model registers its name here (``register_variant("embedded", "asktoact", ...)``).
+VARIANTS: dict[str, dict[str, str]] = {"embedded": {"": "SmolLM2-135M-Instruct, the base model"}}
+
+# Options (``?name=value``) each family of kinds reads, with a check of the value.
+_DTYPES = ("auto", "float32", "bfloat16", "float16")
+
+
+def _int(v: str) -> bool:
+    return v.isdigit() and int(v) >= 1
+
+
+def _num(v: str) -> bool:
+    try:
+        return float(v) >= 0
+    except ValueError:
+        return False
+
+
+_ENDPOINT_OPTS = {"key_env": lambda v: bool(v), "concurrency": _int, "timeout": _num, "retries": lambda v: v.isdigit(),
+                  "backoff": _num}
+_LOCAL_OPTS = {"adapter": lambda v: bool(v), "dtype": lambda v: v in _DTYPES, "device": lambda v: bool(v), "batch": _int}
+OPTIONS: dict[str, dict[str, Callable[[str], bool]]] = {
+    "openai": _ENDPOINT_OPTS, "vllm": _ENDPOINT_OPTS, "sglang": _ENDPOINT_OPTS, "ollama": _ENDPOINT_OPTS,
+    "llamacpp": _ENDPOINT_OPTS, "hf": _LOCAL_OPTS, "embedded": _LOCAL_OPTS,
+}
+_HINTS = {"dtype": f"one of {', '.join(_DTYPES)}", "concurrency": "a whole number >= 1", "batch": "a whole number >= 1",
+          "retries": "a whole number >= 0", "timeout": "seconds >= 0", "backoff": "seconds >= 0"}
+
+
+def register_variant(kind: str, name: str, description: str) -> None:
+    """Make ``kind:name`` a valid spec (e.g. a trained model shipped with the package)."""
+    VARIANTS.setdefault(kind, {})[name] = description
+
+
 @dataclass
 class ModelSpec:
     kind: str
@@ -58,6 +93,17 @@ def parse_spec(spec: str) -> ModelSpec:
             raise ValueError(f"{spec!r}: give a folder or hub id, e.g. hf:Qwen/Qwen2.5-7B-Instruct")
     elif kind not in REGISTRY:
         raise ValueError(f"unknown model kind {kind!r} in {spec!r}; known: {', '.join(sorted(REGISTRY))}")
+    if kind in VARIANTS and rest not in VARIANTS[kind]:
+        known = ", ".join(kind + (f":{v}" if v else "") for v in sorted(VARIANTS[kind]))
+        raise ValueError(f"unknown {kind} variant {rest!r} in {spec!r}; known: {known}")
+    for name, value in opts.items():
+        checks = OPTIONS.get(kind)
+        if checks is None:
+            break  # a kind registered elsewhere reads its own options
+        if name not in checks:
+            raise ValueError(f"unknown option {name!r} in {spec!r}; {kind} takes: {', '.join(sorted(checks))}")
+        if not checks[name](value):
+            raise ValueError(f"bad value {value!r} for {name} in {spec!r}: {_HINTS.get(name, 'a value')}")
     return ModelSpec(kind=kind, target=rest, url=url, options=opts, raw=s)
 
 
@@ -70,9 +116,19 @@ def _endpoint(ms: ModelSpec) -> ChatModel:
                          max_retries=int(o.get("retries", 5)), backoff=float(o.get("backoff", 0.5)), spec=ms.raw)
 
 
+def _check_paths(ms: ModelSpec) -> None:
+    """Missing local folders are one clear error, not a transformers traceback."""
+    if "adapter" in ms.options and not Path(ms.options["adapter"]).expanduser().is_dir():
+        raise ValueError(f"no such adapter folder: {ms.options['adapter']} (in {ms.raw!r})")
+    t = ms.target
+    if ms.kind == "hf" and (t.startswith(("/", "./", "../", "~")) or Path(t).exists()) and not Path(t).expanduser().is_dir():
+        raise ValueError(f"no such model folder: {t} (in {ms.raw!r}); give an existing folder or a hub id")
+
+
 def _hf(ms: ModelSpec) -> ChatModel:
     from .local import LocalModel
 
+    _check_paths(ms)
     o = ms.options
     return LocalModel(ms.target, adapter=o.get("adapter"), dtype=o.get("dtype", "auto"), device=o.get("device"),
                       batch_size=int(o.get("batch", 8)), spec=ms.raw)
@@ -82,6 +138,7 @@ def _embedded(ms: ModelSpec) -> ChatModel:
     from .embedded import embedded_model_dir
     from .local import LocalModel
 
+    _check_paths(ms)
     o = ms.options
     return LocalModel(str(embedded_model_dir()), adapter=o.get("adapter"), dtype=o.get("dtype", "float32"),
                       device=o.get("device"), batch_size=int(o.get("batch", 8)), spec=ms.raw)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -25,29 +26,64 @@ class ExtractError(ValueError):
     pass
 
 
-def _balanced(text: str, start: int) -> int | None:
-    """Index after the bracket that closes ``text[start]``, respecting strings."""
-    open_ch = text[start]
-    close_ch = "}" if open_ch == "{" else "]"
-    depth, i, quote = 0, start, None
-    while i < len(text):
-        ch = text[i]
-        if quote:
-            if ch == "\\":
-                i += 2
-                continue
-            if ch == quote:
-                quote = None
-        elif ch in "\"'":
-            quote = ch
-        elif ch in "{[":
-            depth += 1
-        elif ch in "}]":
-            depth -= 1
-            if depth == 0:
-                return i + 1 if ch == close_ch else None
-        i += 1
-    return None
+MAX_DEPTH = 100  # deeper nesting is refused unparsed: no recursion in json/ast, no stack blow-up
+MAX_ATTEMPTS = 64  # parse attempts per text: bounded work whatever the reply holds
+
+
+@dataclass
+class _Span:
+    start: int
+    end: int
+    depth: int  # deepest nesting inside, this span counted as 1
+    children: list["_Span"]
+
+
+def balanced_spans(text: str) -> list[_Span]:
+    """The well-formed bracketed spans of ``text``, outermost first, in one linear scan.
+
+    A bracket stack replaces the old scan-from-every-opener (quadratic: 40k ``[`` took
+    minutes). Quotes count only inside brackets (prose apostrophes stay prose). A span that
+    never closes or closes with the wrong bracket is broken, and so is everything inside it:
+    a fragment of a broken structure is never offered as the answer. When a quote opened
+    inside brackets runs to the end of the text (an apostrophe taken for a string), scanning
+    restarts just after it, a bounded number of times.
+    """
+    top: list[_Span] = []
+    pos, restarts, budget = 0, 0, 4 * len(text) + 1024
+    while pos < len(text) and restarts <= 16 and budget > 0:
+        stack: list[list] = []  # [start, opener, children, depth, broken]
+        quote, quote_at, i, n = None, -1, pos, len(text)
+        while i < n:
+            ch = text[i]
+            if quote:
+                if ch == "\\":
+                    i += 2
+                    continue
+                if ch == quote:
+                    quote = None
+            elif ch in "{[":
+                stack.append([i, ch, [], 1, False])
+            elif ch in "}]":
+                if stack:
+                    start, op, kids, depth, broken = stack.pop()
+                    if (op == "{") != (ch == "}"):
+                        broken = True  # wrong closer: this span and the ones around it are broken
+                    if stack:
+                        parent = stack[-1]
+                        parent[4] = parent[4] or broken
+                        parent[3] = max(parent[3], depth + 1)
+                        if not parent[4]:
+                            parent[2].append(_Span(start, i + 1, depth, kids))
+                    elif not broken:
+                        top.append(_Span(start, i + 1, depth, kids))
+            elif ch in "\"'" and stack:
+                quote, quote_at = ch, i
+            i += 1
+        budget -= i - pos
+        if quote is None:
+            break
+        pos, restarts = quote_at + 1, restarts + 1  # an unclosed quote: look again after it
+    return top
 
 
 def parse_literal(s: str) -> Any:
@@ -69,21 +105,34 @@ def parse_literal(s: str) -> Any:
 
 
 def extract_json(text: str, want: str = "any") -> Any:
-    """The first JSON/python-literal object (``want='object'``), array (``'array'``) or either in text."""
+    """The first JSON/python-literal object (``want='object'``), array (``'array'``) or either in text.
+
+    Linear in the text and bounded: outermost well-formed spans are tried first; a span that
+    does not parse (a ``// comment``, a missing comma) is skipped with everything inside it,
+    so a broken list of calls is unreadable rather than read as one of its arguments; the
+    inside of a span is searched only when the span parses but is of the wrong kind; nesting
+    deeper than ``MAX_DEPTH`` is refused.
+    """
+    kinds = {"object": (dict,), "array": (list,), "any": (dict, list)}[want]
     candidates = [m.group(1) for m in _FENCE.finditer(text)] + [text]
-    openers = {"object": "{", "array": "[", "any": "{["}[want]
+    attempts, why = 0, "no JSON found in the model output"
     for cand in candidates:
-        for i, ch in enumerate(cand):
-            if ch not in openers:
+        todo = list(reversed(balanced_spans(cand)))
+        while todo and attempts < MAX_ATTEMPTS:
+            sp = todo.pop()
+            if sp.depth > MAX_DEPTH:
+                why = f"JSON nested deeper than {MAX_DEPTH} levels"
                 continue
-            end = _balanced(cand, i)
-            if end is None:
-                continue
+            attempts += 1
             try:
-                return parse_literal(cand[i:end])
+                obj = parse_literal(cand[sp.start:sp.end])
             except ExtractError:
+                why = "unreadable JSON in the model output (not JSON or a python literal)"
                 continue
-    raise ExtractError("no JSON found in the model output")
+            if isinstance(obj, kinds):
+                return obj
+            todo.extend(reversed(sp.children))
+    raise ExtractError(why)
 
 
 def validate(obj: Any, schema: type[T] | Any) -> T:

@@ -24,10 +24,12 @@ def echo_reply(messages: list[dict], body: dict) -> str:
 class FakeOpenAI:
     """``with FakeOpenAI(reply) as srv: srv.url`` -> ``http://127.0.0.1:PORT/v1``."""
 
-    def __init__(self, reply: Reply = echo_reply, latency: float = 0.0):
+    def __init__(self, reply: Reply = echo_reply, latency: float = 0.0, port: int = 0):
         self.reply = reply
         self.latency = latency
+        self.port = port  # 0: any free port; a fixed one lets a test stop and restart "the same" endpoint
         self.fail_all: int | None = None  # answer every request with this HTTP status
+        self.echo_auth = False  # with fail_all: echo the Authorization header in the error (a leaky proxy)
         self.faults: dict[str, list[str]] = defaultdict(list)  # last user text -> pending faults
         self.requests: list[dict] = []  # every request body seen
         self.headers: list[dict] = []
@@ -79,7 +81,8 @@ class FakeOpenAI:
                     outer.headers.append(dict(self.headers))
                     fault = outer.faults[last].pop(0) if outer.faults.get(last) else None
                 if outer.fail_all:
-                    return self._send(outer.fail_all, json.dumps({"error": {"message": "down"}}).encode())
+                    msg = f"down; you sent {self.headers.get('Authorization')}" if outer.echo_auth else "down"
+                    return self._send(outer.fail_all, json.dumps({"error": {"message": msg}}).encode())
                 if fault == "429":
                     return self._send(429, json.dumps({"error": {"message": "rate limited"}}).encode())
                 if fault == "500":
@@ -105,7 +108,7 @@ class FakeOpenAI:
         class Server(ThreadingHTTPServer):
             request_queue_size = 512  # many clients connect at once; the default backlog of 5 stalls them
 
-        self._srv = Server(("127.0.0.1", 0), Handler)
+        self._srv = Server(("127.0.0.1", self.port), Handler)
         self._srv.daemon_threads = True
         threading.Thread(target=self._srv.serve_forever, daemon=True).start()
         return self

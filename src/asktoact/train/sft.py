@@ -36,10 +36,11 @@ def chat_template_of(cfg: TrainConfig) -> str | None:
     return p.read_text() if len(cfg.chat_template) < 4096 and p.exists() else cfg.chat_template
 
 
-def load_dialogues(cfg: TrainConfig) -> list[Dialogue]:
+def load_dialogues(cfg: TrainConfig, rejects: RejectSink | None = None) -> list[Dialogue]:
+    """With ``rejects``, a torn or invalid line is a reject (file, line, field) and reading goes on."""
     out: list[Dialogue] = []
     for f in cfg.data:
-        for d in read_jsonl(Path(f), Dialogue):
+        for d in read_jsonl(Path(f), Dialogue, rejects=rejects):
             out.append(d)
             if cfg.limit is not None and len(out) >= cfg.limit:
                 return out
@@ -49,7 +50,7 @@ def load_dialogues(cfg: TrainConfig) -> list[Dialogue]:
 def prepare(cfg: TrainConfig, tokenizer=None, rejects: RejectSink | None = None) -> tuple[list[TokenizedRow], PrepStats]:
     tok = tokenizer or load_tokenizer(cfg)
     st = PrepStats()
-    rows = prepare_rows(tok, load_dialogues(cfg), cfg.max_len, chat_template_of(cfg), st, rejects)
+    rows = prepare_rows(tok, load_dialogues(cfg, rejects), cfg.max_len, chat_template_of(cfg), st, rejects)
     return rows, st
 
 
