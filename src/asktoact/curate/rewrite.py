@@ -465,7 +465,7 @@ def rewrite_query(query: str, plans: list[EditPlan], rng: random.Random, doc: An
     # two different values abstracted to the same phrase read better as "a certain X ... another X"
     seen_phrases: set[str] = set()
     for ed in sorted(edits, key=lambda x: x.start):
-        m = re.match(r"^(a certain|a specific|a particular|an?|the|some|my) (.+)$", ed.text)
+        m = re.match(r"^(a certain|a specific|a particular|an?|the|some|my) (.+?)(?: I have in mind)?$", ed.text)
         if not m:
             continue
         if m.group(2) in seen_phrases and not m.group(2).endswith("s"):
@@ -482,7 +482,7 @@ def rewrite_query(query: str, plans: list[EditPlan], rng: random.Random, doc: An
             if first_phrase.get((ed.key, m.group(1)), "").startswith("another "):
                 ed.text = f"the other {m.group(1)}"
             continue
-        m2 = re.match(r"^(?:another|an?|the|some|my|a certain|a specific|a particular) (.+)$", ed.text)
+        m2 = re.match(r"^(?:another|an?|the|some|my|a certain|a specific|a particular) (.+?)(?: I have in mind)?$", ed.text)
         if m2:
             first_phrase.setdefault((ed.key, m2.group(1)), ed.text)
     # apply right to left; an edit overlapping an applied one shrinks to what is free
