@@ -131,8 +131,13 @@ def build(source: str = typer.Argument(..., help="Loader name"),
           threshold: float = typer.Option(0.95, help="Reject records whose similarity exceeds this"),
           rewriter: Optional[str] = typer.Option(None, help="Model spec for the LLM rewrite (default: deterministic)"),
           limit: Optional[int] = typer.Option(None, help="Stop after this many samples"),
-          exclude_eval_only: bool = typer.Option(False, help="Drop evaluation-only records (BFCL live_*)")) -> None:
+          exclude_eval_only: bool = typer.Option(False, help="Drop evaluation-only records (BFCL live_*)"),
+          parser: Optional[str] = typer.Option("en_core_web_sm", help="spaCy pipeline for removing whole constituents; 'none' = string rules only"),
+          fluency: bool = typer.Option(False, "--fluency/--no-fluency", help="Reject rewrites that read worse than the original under a small LM (slow on CPU, weak; see docs/results.md)"),
+          fluency_model: str = typer.Option("embedded", help="Causal LM for the fluency check: embedded, a local HF folder or a hub id"),
+          fluency_threshold: Optional[float] = typer.Option(None, help="Most per-token loss a rewrite may add (default: measured, see docs/results.md)")) -> None:
     """Curate: Algorithm 1 + rewrite + quality control -> IC records (JSONL)."""
+    from .curate.fluency import DEFAULT_THRESHOLD
     from .curate.stage import BuildConfig, run_build, stats_dict
     from .sources import REGISTRY as SOURCES
 
@@ -142,7 +147,9 @@ def build(source: str = typer.Argument(..., help="Loader name"),
         _fail(f"no such file or folder: {path}")
     cfg = BuildConfig(source=source, path=str(path), out=str(out), seed=seed, level_weights=parse_levels(levels),
                       similarity=similarity, embedder=embedder, threshold=threshold, rewriter=rewriter, limit=limit,
-                      exclude_eval_only=exclude_eval_only)
+                      exclude_eval_only=exclude_eval_only, parser=None if (parser or "").lower() in ("", "none") else parser,
+                      fluency=fluency_model if fluency else None,
+                      fluency_threshold=DEFAULT_THRESHOLD if fluency_threshold is None else fluency_threshold)
     rw = None
     if rewriter:
         from .curate.llm_rewrite import LLMRewriter

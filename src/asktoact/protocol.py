@@ -48,6 +48,8 @@ def context_text(context: Sequence[Any]) -> str:
         calls = m.tool_calls if hasattr(m, "tool_calls") else m.get("tool_calls")
         if role == "user":
             lines.append(f"User: {content}")
+        elif role == "system":  # what the platform tells the assistant (e.g. the user's profile)
+            lines.append(content)
         elif role == "assistant":
             if content:
                 lines.append(f"Assistant: {content}")

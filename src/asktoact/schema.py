@@ -143,6 +143,7 @@ class ArgInfo(Record):
     question: str | None = None
     reference: int | None = None  # index of the earlier call whose output feeds this argument
     linked_to: str | None = None  # "call.param" stating the same value (one intent, hidden together)
+    grounded: str | None = None  # kept value's origin: user / profile / default / output (curate.ground)
 
 
 class CallInfo(Record):

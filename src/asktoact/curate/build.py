@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..schema import ArgInfo, CallInfo, ICRecord, RemovalMethod, RewriteInfo, ToolSample
+from .ground import USER, ground, why_not_askable
 from .locate import Location, Span, locate
 from .quality import leak_check
 from .rewrite import EditPlan, rewrite_query
@@ -60,6 +61,11 @@ def analyse(sample: ToolSample) -> list[list[ArgView]]:
             a.why_not = "value only appears inside another value"
             continue
         a.location = Location(True, sorted({(s.start, s.end): s for _, ss in keep_parts for s in ss}.values(), key=lambda s: s.start), keep_parts)
+        if isinstance(a.value, str) and len(a.value.split()) > 8 and not _quoted(sample.query, a.location.spans[0]):
+            a.why_not = "a whole clause of the request, not a value"  # hiding it leaves no request
+            continue
+        # the same words stating two different things (a value, or a different parameter that
+        # happens to be equal: "a 2 ... two times" for die face and rolls) are ambiguous
         shared = any(len({id(o) for o in span_owner[(s.start, s.end)] if o is not a and _differs(o, a)}) for s in a.location.spans)
         if shared:
             a.why_not = "same text as another argument's value"
@@ -71,7 +77,7 @@ def analyse(sample: ToolSample) -> list[list[ArgView]]:
     for a in flat:
         if not a.eligible:
             continue
-        key = tuple((s.start, s.end) for s in a.location.spans)
+        key = (a.name, tuple((s.start, s.end) for s in a.location.spans))
         first = seen.get(key)
         if first is None:
             seen[key] = a
@@ -82,8 +88,13 @@ def analyse(sample: ToolSample) -> list[list[ArgView]]:
     return views
 
 
+def _quoted(text: str, s: Span) -> bool:
+    return s.start > 0 and s.end < len(text) and text[s.start - 1] in "'\"`\u201c\u2018" and text[s.end] in "'\"`\u201d\u2019"
+
+
 def _differs(o: ArgView, a: ArgView) -> bool:
-    return o.value != a.value
+    """Two arguments are different intents unless they are the same parameter with the same value."""
+    return o.value != a.value or o.name != a.name
 
 
 def _inside_other(s: Span, a: ArgView, flat: list[ArgView]) -> bool:
@@ -96,8 +107,24 @@ def _inside_other(s: Span, a: ArgView, flat: list[ArgView]) -> bool:
     return False
 
 
-def curate_sample(sample: ToolSample, seed: int, level_weights: dict[int, float] | None = None) -> ICRecord:
-    """Pure: the same sample and seed always give the same record."""
+def level_of(missing: set[tuple[int, str]]) -> int:
+    """The complexity level of a set of missing parameters (Algorithm 1's definitions)."""
+    calls = {c for c, _ in missing}
+    if not missing:
+        return 0
+    if len(missing) == 1:
+        return 1
+    return 2 if len(calls) == 1 else 3
+
+
+def curate_sample(sample: ToolSample, seed: int, level_weights: dict[int, float] | None = None,
+                  doc: Any = None) -> ICRecord:
+    """Pure: the same sample and seed always give the same record.
+
+    Every kept value must be grounded (``curate.ground``); one that is not becomes a missing
+    parameter with method ``absent`` (asked for, nothing rewritten), or, when asking makes no
+    sense, the record is rejected (``metadata.ungrounded``). The level is then recomputed
+    from everything missing; Algorithm 1's draw is kept in ``metadata.algorithm1_level``."""
     rng = rng_for(seed, sample.id)
     views = analyse(sample)
     eligible = [[a.name for a in row if a.eligible] for row in views]
@@ -112,8 +139,15 @@ def curate_sample(sample: ToolSample, seed: int, level_weights: dict[int, float]
                                       required=tool.is_required(a.name),
                                       force_abstraction=name_counts[tool.name] > 1))
     rewrite_rng = random.Random(rng.random())
-    new_query, results = rewrite_query(sample.query, plans, rewrite_rng) if plans else (sample.query, {})
+    hidden = removed | {a.linked_to for row in views for a in row if a.linked_to}
+    protected = [(sp.start, sp.end) for row in views for a in row
+                 if a.location.found and (a.call, a.name) not in hidden and not (a.linked_to in removed)
+                 for sp in a.location.spans]
+    new_query, results = rewrite_query(sample.query, plans, rewrite_rng, doc=doc, protected=protected) if plans else (sample.query, {})
     key_info = []
+    missing: set[tuple[int, str]] = set()
+    absent: list[str] = []
+    unaskable: list[str] = []
     for ci, (call, row) in enumerate(zip(sample.calls, views)):
         args = {}
         for a in row:
@@ -126,11 +160,33 @@ def curate_sample(sample: ToolSample, seed: int, level_weights: dict[int, float]
                 args[a.name] = ArgInfo(value=a.value, original_value=res.original_value, current_value=res.current_value,
                                        removed=True, located=True, method=RemovalMethod(res.method),
                                        removed_value=res.removed_value, linked_to=linked)
-            else:
+                if linked is None:  # a linked parameter is the same intent, not one more
+                    missing.add((ci, a.name))
+                continue
+            if a.reference is not None:
+                args[a.name] = ArgInfo(value=a.value, removed=False, reference=a.reference, grounded="output")
+                continue
+            origin = USER if a.location.found else ground(a.name, a.value, a.schema, sample.query, sample.context)
+            if origin is not None:
                 args[a.name] = ArgInfo(value=a.value, original_value=orig, current_value=orig, removed=False,
-                                       located=a.location.found, reference=a.reference)
+                                       located=a.location.found, grounded=origin)
+                continue
+            why = why_not_askable(a.name, a.value, sample.query, sample.context, sample.metadata, ci)
+            if why:
+                unaskable.append(f"{ci}.{a.name}={a.value!r}: {why}")
+            absent.append(f"{ci}.{a.name}")
+            missing.add((ci, a.name))
+            args[a.name] = ArgInfo(value=a.value, removed=True, located=False, method=RemovalMethod.absent)
         key_info.append(CallInfo(name=call.name, arguments=args))
+    if absent:
+        level_drawn, level = level, level_of(missing)
     meta = dict(sample.metadata)
+    if absent:
+        meta["absent"] = absent
+        if level != level_drawn:
+            meta["algorithm1_level"] = level_drawn
+    if unaskable:
+        meta["ungrounded"] = unaskable
     not_eligible = {f"{a.call}.{a.name}": a.why_not for row in views for a in row
                     if not a.eligible and not (a.linked_to and a.linked_to in results)}
     if not_eligible:

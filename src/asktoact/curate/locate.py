@@ -62,9 +62,12 @@ def date_forms(y: int, m: int, d: int) -> list[str]:
     return out
 
 
+_SCALE_WORDS = ((1_000_000_000_000, "trillion"), (1_000_000_000, "billion"), (1_000_000, "million"), (1000, "thousand"))
+
+
 def number_forms(v: int | float) -> list[str]:
     out: list[str] = []
-    if isinstance(v, float) and v.is_integer():
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
         iv = int(v)
         out += [repr(v), f"{iv}"]
         v = iv
@@ -76,7 +79,19 @@ def number_forms(v: int | float) -> list[str]:
             out.append(_NUM_WORDS[v])
         elif v in _TENS:
             out.append(_TENS[v])
+        if 1 <= v <= 100:
+            out.append(_ordinal(v))  # "the 51st floor"
+        for scale, word in _SCALE_WORDS:  # "100 million", "1.5 billion"
+            if abs(v) >= scale and v % (scale // 10) == 0:
+                out.append(f"{v / scale:g} {word}")
+                break
     else:
+        if v != 0 and (abs(v) < 1e-3 or abs(v) >= 1e6):
+            m, _, e = f"{v:e}".partition("e")
+            m = m.rstrip("0").rstrip(".")
+            out += [f"{m}e{int(e)}", f"{m}e{int(e):+d}", f"{m}e{e}"]  # 1e-9, 1e-09
+        if abs(v) < 1e6 and round(v, 2) == v:
+            out.append(f"{v:.2f}")  # "$48.70"
         out += [repr(v), f"{v:g}", f"{v:,}" if abs(v) >= 1000 else repr(v)]
         if 0 < abs(v) < 1:
             pct = v * 100
@@ -88,11 +103,20 @@ def number_forms(v: int | float) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+# short unit codes APIs take, as people write them ("in meters", "metric units" for 'm')
+_UNIT_WORDS = {"m": ["meters", "metres", "meter", "metre", "metric"], "km": ["kilometers", "kilometres", "kilometer"],
+               "cm": ["centimeters", "centimetres"], "mm": ["millimeters", "millimetres"], "kg": ["kilograms", "kilogram"],
+               "mi": ["miles", "mile"], "ft": ["feet", "foot"], "f": ["fahrenheit"], "c": ["celsius"],
+               "lb": ["pounds", "pound"], "lbs": ["pounds"], "s": ["scientific"]}
+
+
 def string_forms(s: str) -> list[str]:
     s = s.strip()
     if not s:
         return []
     out = [s]
+    if s in _UNIT_WORDS or s.lower() in ("metric", "imperial"):
+        out = list(_UNIT_WORDS.get(s, [])) + ([s] if len(s) > 1 else [])  # a bare "m" or "f" is never matched alone
     m = _ISO_DATE.match(s)
     if m:
         y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
@@ -107,6 +131,11 @@ def string_forms(s: str) -> list[str]:
             pass
     if "_" in s and not re.search(r"\s", s):
         out.append(s.replace("_", " "))
+    if "**" in s:  # a formula written the way people write it: 3x**2 -> 3x^2
+        out.append(s.replace("**", "^"))
+        out.append(re.sub(r"(?<=\d)\*(?=[A-Za-z(])", "", s).replace("**", "^"))
+    if re.fullmatch(r"[A-Za-z][a-z]+(?: [A-Za-z][a-z]+){0,3}", s) and len(s) > 3:  # plural of a name: "manta rays"
+        out.append(s + ("es" if s.endswith(("s", "x", "ch", "sh")) else "s"))
     return list(dict.fromkeys(out))
 
 
@@ -134,15 +163,29 @@ def _scalar_forms_uncached(v: Any) -> list[str]:
     return sorted(set(forms), key=lambda f: (-len(f), f))
 
 
+# units a number may be glued to ("300K", "5J/K", "10km"); anything else after a digit
+# ("2x", "x^2") makes it part of a formula or a word, not a value
+_GLUED_UNITS = r"(?:K|J|J/K|C|F|km|kg|g|mg|m|cm|mm|s|ms|h|hr|hrs|min|Hz|kHz|MHz|GHz|dB|GB|MB|KB|TB|kW|W|V|A|mph|kmh|L|ml|mL|lbs?|ft|in|oz|N|Pa|kPa|eV|mol)(?![A-Za-z0-9^])"
+
+
 @lru_cache(maxsize=65536)
 def _pattern(form: str, exact_case: bool = False) -> re.Pattern[str]:
+    """Token boundaries: a value is never matched inside a word ("m" in "I'm"), a number, a
+    formula ("2" in "x^2") or, for values without letters or digits (".", "/"), anywhere but
+    between spaces or quotes (not the full stop of a sentence)."""
     esc = re.escape(form)
-    left = r"(?<![\w])" if form[:1].isalnum() or form[:1] == "_" else ""
-    right = r"(?![\w])" if form[-1:].isalnum() or form[-1:] == "_" else ""
-    if re.fullmatch(r"[\d.,%-]+", form):  # a number: not part of a longer number
-        left = r"(?<![\w.,])(?<!\d[.,])" if form[:1].isdigit() else left
-        right = r"(?![\w])(?![.,]\d)"
+    if not re.search(r"\w", form):
+        return re.compile(r"(?:(?<=^)|(?<=[\s'\"`]))" + esc + r"(?=$|[\s'\"`])")
+    # a hyphen joins words into one token ("priority-2", "4-star"): no value starts or ends inside one
+    left = r"(?<![\w])(?<![A-Za-z]['\u2019])(?<!\w-)" if form[:1].isalnum() or form[:1] == "_" else ""
+    right = r"(?![\w])(?!['\u2019](?:t|m|re|ve|ll|d)\b)(?!-\w)" if form[-1:].isalnum() or form[-1:] == "_" else ""
+    if re.fullmatch(r"[\d.,%-]+", form) or re.fullmatch(r"\d+(?:\.\d+)?e[+-]?\d+", form):  # a number
+        left = (r"(?<![\w.,^*/])(?<!\d[.,])" if form[:1].isdigit() else r"(?<![\w^*/])") + r"(?<![A-Za-z]-)"
+        right = r"(?:(?=" + _GLUED_UNITS + r")|(?![\w^])(?![.,]\d)(?!-[A-Za-z]))"
     return re.compile(left + esc + right, 0 if exact_case else re.IGNORECASE)
+
+
+_NOT_A_NUMBER_ONE = re.compile(r"(?:\b(?:the|this|that|which|each|any|every|no|first|second|third|last|next|another|other|single|little|only)\s+$)", re.I)
 
 
 def find_scalar(text: str, v: Any) -> list[Span]:
@@ -151,6 +194,7 @@ def find_scalar(text: str, v: Any) -> list[Span]:
     low = text.lower()
     # an all-caps constant ("START", "BUY") is a value only when written so; "start the engine" is a verb
     exact = isinstance(v, str) and len(v) > 1 and v.isalpha() and v.isupper()
+    words = set(_NUM_WORDS) | set(_TENS.values())
     for form in scalar_forms(v):
         if form.lower() not in low:  # cheap filter before the boundary-aware regex
             continue
@@ -158,7 +202,14 @@ def find_scalar(text: str, v: Any) -> list[Span]:
             s, e = m.start(), m.end()
             if any(s < t.end and t.start < e for t in taken):
                 continue
+            if form.lower() == "one" and (_NOT_A_NUMBER_ONE.search(text[max(0, s - 12):s])
+                                          or re.match(r"\s+(?:of|by|another)\b", text[e:])):
+                continue  # "the first one", "one of them": a pronoun, not the number 1
             taken.append(Span(s, e, text[s:e]))
+    # a number written in digits somewhere is the value; the same number as a word elsewhere
+    # ("I have two problems ... at x = 2") is something else
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and any(t.text[:1].isdigit() for t in taken):
+        taken = [t for t in taken if not t.text.lower() in words]
     return sorted(taken, key=lambda x: x.start)
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..schema import ICRecord, QualityInfo
+from .ground import USER, ground
 from .locate import find_scalar, leaves
 from .rewrite import style_issues
 
@@ -21,6 +22,8 @@ def leak_check(record: ICRecord) -> QualityInfo:
     kept_missing: list[str] = []
     for ci, call in enumerate(record.key_info):
         for p, a in call.arguments.items():
+            if a.removed and a.method is not None and a.method.value == "absent":
+                continue  # never in the query: nothing to leak
             if a.removed:
                 hidden = a.removed_value if a.method is not None and a.method.value == "partial" else a.value
                 for leaf in leaves(hidden):
@@ -30,6 +33,11 @@ def leak_check(record: ICRecord) -> QualityInfo:
                 for leaf in leaves(a.value):
                     if not find_scalar(q, leaf):
                         kept_missing.append(f"{call.name}[{ci}].{p}={leaf!r}")
+            elif a.grounded == USER and a.reference is None:
+                # stated in other words (inflected, a flag's name): those words must survive the rewrite
+                schema = _schema(record, call.name, p)
+                if ground(p, a.value, schema, q, record.context) is None:
+                    kept_missing.append(f"{call.name}[{ci}].{p}={a.value!r}")
     # a removed value equal to a kept one cannot be hidden without losing the kept one
     info = QualityInfo(leak_ok=not leaks and not kept_missing, leaks=leaks, kept_missing=kept_missing)
     reasons = []
@@ -37,11 +45,20 @@ def leak_check(record: ICRecord) -> QualityInfo:
         reasons.append("leak: hidden value still in the query")
     if kept_missing:
         reasons.append("lost: a stated value that should stay is gone")
-    for issue in style_issues(q) if record.level > 0 else []:
+    for issue in sorted(set(style_issues(q)) - set(style_issues(record.original_query))) if q != record.original_query else []:
         reasons.append(f"style: {issue}")
+    for u in record.metadata.get("ungrounded", []):
+        reasons.append(f"ungrounded: {u}")
     info.reasons = reasons
     info.passed = not reasons
     return info
+
+
+def _schema(record: ICRecord, tool: str, param: str) -> dict[str, Any]:
+    for t in record.tools:
+        if t.name == tool:
+            return t.param(param)
+    return {}
 
 
 def resolve_embedder_path(spec: str) -> str:

@@ -11,6 +11,8 @@ from ..schema import ICRecord
 from ..sources import LoadStats, load
 from ..sources.asks import external_record, is_external
 from .build import CurateStats, curate_sample
+from .fluency import FluencyScorer, apply_fluency
+from .parse import DEFAULT_PARSER, load_parser, parse_many
 from .quality import DEFAULT_EMBEDDER, SIMILARITY_THRESHOLD, Embedder, apply_similarity, leak_check
 
 
@@ -28,6 +30,9 @@ class BuildConfig:
     limit: int | None = None
     exclude_eval_only: bool = False
     chunk: int = 256
+    parser: str | None = "en_core_web_sm"  # spaCy pipeline for constituent removal; None = string rules only
+    fluency: str | None = None  # causal LM spec for the fluency filter (None = off; the CLI turns it on)
+    fluency_threshold: float = 0.0  # set from curate.fluency.DEFAULT_THRESHOLD by the CLI
 
 
 @dataclass
@@ -45,12 +50,21 @@ class BuildResult:
 
 
 def run_build(cfg: BuildConfig, progress: Callable[[int], None] | None = None,
-              embedder: Embedder | None = None, rewriter: Callable | None = None) -> BuildResult:
+              embedder: Embedder | None = None, rewriter: Callable | None = None, nlp: Any = None,
+              scorer: Any = None) -> BuildResult:
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     rec_path, rej_path, bad_path = out / "ic_records.jsonl", out / "rejects.jsonl", out / "rejected_records.jsonl"
     if cfg.similarity and embedder is None:
         embedder = Embedder(cfg.embedder)
+    if cfg.parser and nlp is None:
+        try:
+            nlp = load_parser(cfg.parser)
+        except RuntimeError:
+            if cfg.parser != DEFAULT_PARSER:  # asked for by name: say so; the default is optional (ml extra)
+                raise
+    if cfg.fluency and scorer is None:
+        scorer = FluencyScorer(cfg.fluency)
     lstats = LoadStats(cfg.source)
     cstats = CurateStats()
     excluded = 0
@@ -61,14 +75,21 @@ def run_build(cfg: BuildConfig, progress: Callable[[int], None] | None = None,
         samples = load(cfg.source, cfg.path, rejects, lstats, limit=cfg.limit)
         for block in chunks(samples, cfg.chunk):
             recs: list[ICRecord] = []
+            todo = []
             for s in block:
                 if cfg.exclude_eval_only and s.metadata.get("eval_only"):
                     excluded += 1
                     rejects.add(s.source, s.id, "metadata.eval_only", "excluded: evaluation-only split", stage="curate")
                     continue
+                todo.append(s)
+            try:
+                docs = parse_many(nlp, [s.query for s in todo]) if nlp is not None else [None] * len(todo)
+            except (RecursionError, ValueError):  # the parser is a help, never a reason to stop
+                docs = [None] * len(todo)
+            for s, doc in zip(todo, docs):
                 try:  # one bad record (a 3,000-deep argument, say) is rejected; the rest goes on
                     # a real under-specified request (API-Bank, BFCL miss_param) is kept as it is: no Algorithm 1
-                    r = external_record(s, cfg.seed) if is_external(s) else curate_sample(s, cfg.seed, cfg.level_weights)
+                    r = external_record(s, cfg.seed) if is_external(s) else curate_sample(s, cfg.seed, cfg.level_weights, doc=doc)
                     dump_line(r)
                 except (RecursionError, ValueError, TypeError, KeyError) as e:
                     cstats.samples_in += 1  # counted in and rejected: in = kept + rejected still holds
@@ -87,6 +108,8 @@ def run_build(cfg: BuildConfig, progress: Callable[[int], None] | None = None,
                         r.quality = leak_check(r)
             if embedder is not None:
                 apply_similarity(recs, embedder, cfg.threshold)
+            if scorer is not None:
+                apply_fluency(recs, scorer, cfg.fluency_threshold)
             for r in recs:
                 cstats.add(r)
                 if r.quality.passed:

@@ -52,6 +52,12 @@ def slots_of(rec: ICRecord, questions: dict[str, str]) -> list[Slot]:
     return slots
 
 
+# how a kept value is said, by where it comes from (curate.ground): the assistant states as
+# known only what it can point at, and says so when it is not the user's own words
+ORIGIN_PHRASES = {"profile": "from the user's profile", "default": "the API's default",
+                  "output": "from the output of an earlier call"}
+
+
 def evaluation_text(rec: ICRecord) -> str:
     parts = []
     for ci, call in enumerate(rec.key_info):
@@ -62,7 +68,8 @@ def evaluation_text(rec: ICRecord) -> str:
             elif a.removed:
                 items.append(f'parameter "{p}" of API "{call.name}" has no clear value yet')
             else:
-                items.append(f'parameter "{p}" of API "{call.name}" is {q(a.value)}')
+                said = ORIGIN_PHRASES.get(a.grounded or "")
+                items.append(f'parameter "{p}" of API "{call.name}" is {q(a.value)}' + (f" ({said})" if said else ""))
         if items:
             parts.append(f"In step {ci + 1}, " + "; ".join(items) + ".")
         else:
@@ -89,7 +96,7 @@ def assemble(rec: ICRecord, steps: list[str], questions: dict[str, str], rng: ra
     msgs: list[Message] = []
     if system:
         msgs.append(Message(role="system", content=system))
-    msgs.append(Message(role="user", content=task_message(rec.unspecified_query, rec.tools)))
+    msgs.append(Message(role="user", content=task_message(rec.unspecified_query, rec.tools, rec.context)))
     n = len(steps)
     opening = (f"{TASK_DECOMPOSITION} The task breaks down into {n} step{'s' if n != 1 else ''}. " + " ".join(steps)
                + " " + evaluation_text(rec))

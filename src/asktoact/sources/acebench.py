@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ast
+import json
 import re
 from pathlib import Path
 from typing import Any, Iterator
 
 from ..io import iter_json_records
-from ..schema import ToolCall, ToolSample
+from ..curate.ground import PROFILE_PREFIX
+from ..schema import Message, ToolCall, ToolSample
 from .base import FieldError, RawItem, Source, need, register, schema_tools
 
 _TURN = re.compile(r"^(user|system|assistant)\s*:\s*", re.I | re.M)
@@ -69,7 +72,7 @@ class ACEBenchSource(Source):
                     if k in c.arguments and v != c.arguments[k] and v not in c.accepted.get(k, []):
                         c.accepted.setdefault(k, []).append(v)
         return [ToolSample(id=item.record_id, source=self.name, query=query, tools=tools, calls=calls,
-                           metadata={"category": item.context["category"]})]
+                           context=profile_context(d.get("profile")), metadata={"category": item.context["category"]})]
 
     @staticmethod
     def _calls(block: Any, tools: list, field: str) -> list[ToolCall]:
@@ -85,3 +88,18 @@ class ACEBenchSource(Source):
             base = re.sub(r"_\d+$", "", name) if name not in {t.name for t in tools} else name
             calls.append(ToolCall(name=base, arguments=args))
         return calls
+
+
+def profile_context(profile: Any) -> list[Message]:
+    """ACEBench ``profile`` (what the platform knows about the user, a Python-literal string)
+    as one system message before the query: the preference category's values come from it,
+    and a dialogue may state them only because the assistant can see it."""
+    if profile in (None, "", {}):
+        return []
+    if isinstance(profile, str):
+        text = profile.strip().rstrip(".").strip()
+        try:
+            profile = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            return [Message(role="system", content=PROFILE_PREFIX + text)]
+    return [Message(role="system", content=PROFILE_PREFIX + json.dumps(profile, ensure_ascii=False))]

@@ -1,0 +1,190 @@
+"""Where does each value the assistant will state as known come from? (the grounding invariant)
+
+A model trained on our dialogues learns to state, in ``[PARAMETER EVALUATION]``, the values
+it "knows". Each of them must come from something the assistant can see:
+
+* ``user``: the user's words so far (the query and the user turns in ``context``);
+* ``profile``: what the platform tells the assistant about the user (ACEBench ``profile``,
+  carried as a system message in ``context``);
+* ``default``: the tool's documented default;
+* ``output``: the output of an earlier call (tool messages or earlier calls in ``context``;
+  ``references`` are handled by the caller), said as such.
+
+Anything else (a booking id from an output the record does not carry, "California" for
+"San Francisco", an API key) is a guess: the caller turns it into a missing parameter
+(asked for) or rejects the record. Pure functions.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Sequence
+
+from .locate import find_scalar, leaves
+
+USER, PROFILE, DEFAULT, OUTPUT = "user", "profile", "default", "output"
+PROFILE_PREFIX = "What we know about the user (profile): "
+
+_STEM_SUFFIXES = ("ing", "ies", "es", "ed", "s")
+_WORD = re.compile(r"[a-z0-9]+")
+_WEAK = {"include", "is", "use", "enable", "get", "has", "with", "the", "a", "an", "of", "to", "for", "and", "or",
+         "flag", "should", "allow", "show", "return", "only", "add", "set", "need", "do", "in", "on", "by"}
+
+
+def stem(w: str) -> str:
+    w = w.lower()
+    for suf in _STEM_SUFFIXES:
+        if len(w) > len(suf) + 2 and w.endswith(suf):
+            return w[: -len(suf)] + ("y" if suf == "ies" else "")
+    return w
+
+
+def stems(text: str) -> set[str]:
+    return {stem(w) for w in _WORD.findall(text.lower())}
+
+
+def _msg(m: Any, key: str) -> Any:
+    return getattr(m, key) if hasattr(m, key) else m.get(key)
+
+
+def user_words(query: str, context: Sequence[Any] = ()) -> str:
+    """The query and every user turn before it."""
+    return "\n".join([*(str(_msg(m, "content") or "") for m in context if _msg(m, "role") == "user"), query])
+
+
+def profile_words(context: Sequence[Any] = ()) -> str:
+    return "\n".join(str(_msg(m, "content") or "") for m in context if _msg(m, "role") == "system")
+
+
+def output_words(context: Sequence[Any] = ()) -> str:
+    """Tool outputs and the arguments of earlier calls (values the conversation already produced)."""
+    out = []
+    for m in context:
+        role = _msg(m, "role")
+        if role == "tool":
+            out.append(str(_msg(m, "content") or ""))
+        elif role == "assistant":
+            for c in _msg(m, "tool_calls") or []:
+                args = c.arguments if hasattr(c, "arguments") else c.get("arguments", {})
+                out.append(json.dumps(args, ensure_ascii=False))
+    return "\n".join(out)
+
+
+def _leaf_in(text: str, leaf: Any, text_stems: set[str] | None = None, enum: bool = False) -> bool:
+    if leaf is None or isinstance(leaf, bool):
+        return False
+    if find_scalar(text, leaf):
+        return True
+    if isinstance(leaf, str) and json.dumps(leaf, ensure_ascii=False) in text:  # quoted as JSON by the speaker
+        return True
+    if isinstance(leaf, str) and leaf.strip() and re.search(r"(?<![\w'\u2019])" + re.escape(leaf.strip()) + r"(?![\w'\u2019])", text):
+        return True  # a short code said as such ("m", "f") by the user
+    # the same words, inflected ("manta rays" for "manta ray", "front loading" for "Front Load")
+    if isinstance(leaf, str) and re.search(r"[A-Za-z]{3}", leaf) and not re.search(r"\d", leaf):
+        ws = [stem(w) for w in _WORD.findall(re.sub(r"([a-z])([A-Z])", r"\1 \2", leaf).lower())]
+        if ws and len(ws) <= 6:
+            ts = text_stems if text_stems is not None else stems(text)
+            if enum:  # one of the API's fixed choices, named in the user's words ("a lower brightness": low)
+                return all(_word_in(w, ts) for w in ws)
+            return all(w in ts for w in ws)
+    return False
+
+
+_STOP = _WEAK | {"this", "that", "which", "when", "whether", "from", "into", "will", "would", "default", "defaults",
+                 "true", "false", "value", "parameter", "are", "be", "it", "its", "if", "not", "all", "any"}
+
+
+def _bool_stated(key: str, text_stems: set[str], description: str = "") -> bool:
+    """A flag counts as stated when the words naming it are in the user's text
+    ("include vegetarian options" for include_vegetarian_options=True); a name that says
+    nothing (``a``, ``l``) is read through its description ("show hidden files": "hidden")."""
+    from .rewrite import name_words
+
+    ws = [stem(w) for w in name_words(key) if w not in _WEAK and len(w) > 2]
+    if ws:
+        return any(_word_in(w, text_stems) for w in ws)
+    ds = {stem(w) for w in _WORD.findall(description.lower()) if w not in _STOP and len(w) > 3}
+    return any(_word_in(w, text_stems) for w in ds)
+
+
+def _word_in(w: str, text_stems: set[str]) -> bool:
+    """``w`` or a word sharing its stem ("info"/"information", "low"/"lower") is in the text."""
+    if w in text_stems:
+        return True
+    if len(w) < 3:
+        return False
+    return any((t.startswith(w) and len(w) >= 3) or (w.startswith(t) and len(t) >= 4) for t in text_stems)
+
+
+def keyed_leaves(v: Any, key: str) -> list[tuple[str, Any]]:
+    """Scalar parts with the name of the field that holds them (depth first, as ``leaves``)."""
+    if isinstance(v, dict):
+        return [x for k, val in v.items() for x in keyed_leaves(val, str(k))]
+    if isinstance(v, (list, tuple)):
+        return [x for val in v for x in keyed_leaves(val, key)]
+    return [(key, v)]
+
+
+def ground(name: str, value: Any, schema: dict[str, Any], query: str, context: Sequence[Any] = ()) -> str | None:
+    """The origin of a kept value (``USER``/``PROFILE``/``DEFAULT``/``OUTPUT``), or None when
+    nothing the assistant can see states it."""
+    if "default" in schema and schema["default"] == value:
+        return DEFAULT
+    said = user_words(query, context)
+    said_stems = stems(said)
+    prof, outs = profile_words(context), output_words(context)
+    kinds = []
+    for key, leaf in keyed_leaves(value, name):
+        if isinstance(leaf, bool) or leaf is None:
+            desc = str(schema.get("description") or "") if key == name else ""
+            kinds.append(USER if _bool_stated(key, said_stems, desc) else None)
+        elif _leaf_in(said, leaf, said_stems, enum=key == name and bool(schema.get("enum"))):
+            kinds.append(USER)
+        elif prof and _leaf_in(prof, leaf):
+            kinds.append(PROFILE)
+        elif outs and _leaf_in(outs, leaf):
+            kinds.append(OUTPUT)
+        else:
+            kinds.append(None)
+    if not kinds or None in kinds:
+        return None
+    for k in (OUTPUT, PROFILE):  # said as the weakest source it leans on
+        if k in kinds:
+            return k
+    return USER
+
+
+_CODE = re.compile(r"^[A-Z]{2,3}$")
+
+
+def why_not_askable(name: str, value: Any, query: str, context: Sequence[Any], sample_meta: dict[str, Any],
+                    call_index: int = 0) -> str | None:
+    """When a value nobody stated cannot sensibly be asked for, say why (the record is rejected).
+
+    Asking is natural only when the user did not talk about the parameter at all ("your API
+    key?"). If the words naming it are in the request ("the last line", "the first file in
+    that directory") the user did say something, in words the value does not match: asking
+    would repeat the request, and stating the value would be a guess."""
+    from .rewrite import name_words
+
+    if sample_meta.get("turn", 0) and not context:
+        return "comes from an earlier turn that the record does not carry"
+    if call_index > 0 and "turn" in sample_meta:
+        return "probably the output of an earlier call in this turn (the corpus does not say)"
+    if isinstance(value, str) and _CODE.match(value):
+        return "a code inferred from the user's words"
+    said = stems(user_words(query, context))
+    if isinstance(value, str) and len(value) > 3:
+        part = [w for w in _WORD.findall(value.lower()) if len(w) > 3 and not w.isdigit() and stem(w) in said]
+        if part:  # "Chicago, Illinois" for "Chicago": the rest would be world knowledge
+            return f"the user gave only part of it ({part[0]!r}); the rest would be a guess"
+    ws = [stem(w) for w in name_words(name) if w not in _WEAK and len(w) > 2]
+    if ws and any(w in said for w in ws):
+        return "the user spoke of it in words the value does not match"
+    return None
+
+
+def stated_leaves(value: Any) -> list[Any]:
+    """The parts of a value a check can look for in text (flags and nulls cannot be quoted)."""
+    return [x for x in leaves(value) if x is not None and not isinstance(x, bool)]
