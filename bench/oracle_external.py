@@ -23,7 +23,6 @@ Writes bench/results/oracle_external*.json.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import hashlib
 import json
 import random
@@ -90,7 +89,6 @@ def build_items():
         # already stated: asked again once its values were given (the rest of the state as it was)
         others = sorted(set(it["missing"]) - set(it["expect"]))
         items.append((rec, {**it, "id": it["id"] + ":stated", "kind": "already stated", "missing": others, "expect": []}))
-    apis = sorted(by_api)
     from asktoact.evaluate.questions import name_parts
 
     def words_of(rec):  # 4-letter prefixes: "username" and "user_id" name the same thing
@@ -117,7 +115,6 @@ def evaluate(items, reader, split: str):
     from asktoact.evaluate.simulators import SimState, judge, record_params
 
     rows = []
-    cache: dict[str, list] = {}
     t0 = time.perf_counter()
     for rec, it in items:
         if it["split"] != split:

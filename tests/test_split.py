@@ -43,4 +43,5 @@ def test_split_command_writes_both_sides_and_records_ids(tmp_path, shared):
     kinds = {k.split("/")[1] for k, v in meta["counts"]["by_stratum"].items() if v.get("heldout")}
     assert kinds == {"ask", "act"}  # both kinds of query are held out
     r2 = CliRunner().invoke(app, ["split", str(ic / "ic_records.jsonl"), "-o", str(tmp_path / "s2"), "--holdout", "0.25"])
+    assert r2.exit_code == 0, r2.output
     assert (tmp_path / "s2" / "heldout.jsonl").read_bytes() == (tmp_path / "s" / "heldout.jsonl").read_bytes()

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..dialogues.assemble import assemble, plain_text, slots_of
+from ..dialogues.assemble import assemble, slots_of
 from ..dialogues.check import check_dialogue
 from ..dialogues.native import assembler, text_view
 from ..dialogues.llm import llm_error_question

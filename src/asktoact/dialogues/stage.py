@@ -12,7 +12,6 @@ from ..io import AtomicOutputs, RejectSink, chunks, dump_line, read_jsonl
 from ..models import ChatModel
 from ..models.base import run_sync
 from ..schema import Dialogue, ICRecord
-from .assemble import assemble, plain_text
 from .native import assembler, text_view
 from .check import check_dialogue
 from .content import template_question, template_steps

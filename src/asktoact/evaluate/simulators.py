@@ -8,7 +8,6 @@ scores a question against every parameter of the record.
 from __future__ import annotations
 
 import random
-import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
