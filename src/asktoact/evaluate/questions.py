@@ -401,7 +401,8 @@ class QuestionReader:
             s += 0.25 * min(2.0, sum(weight[w] for w in (q - hit - syn) & p.desc_words))
             if cue_kinds & p.kinds:
                 s += 0.5 * max(precision, 0.5 if not q else precision)
-            if s > 0 and (p.name_words | p.desc_words) & SELF_WORDS:
+            # only when the clause names the parameter: a word of its description alone is not enough
+            if (hit or syn or cue_kinds & p.kinds) and (p.name_words | p.desc_words) & SELF_WORDS:
                 if own:
                     s += 0.3  # "your name": the person asked
                 elif "person" in cue_kinds:
