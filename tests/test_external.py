@@ -134,6 +134,12 @@ def test_question_naming_the_tool_asks_for_its_one_open_value(shared):
     assert j.clarified == [] and j.error == ErrorType.imprecise
     # naming another call does not count: nothing of this record is asked
     assert judge("What number should I use for area_calculator.rectangle?", _state(rec, ["0.d"]), m).clarified == []
+    # multiple_41: the pronoun "I" is not the parameter `I` (the current); the radial distance is `r`
+    s = recs["multiple_41"]
+    s.metadata.update({"absent": ["0.r"], "followup": ["0.01 meter"]})
+    rec = external_record(s)
+    j = judge("What radial distance should I use for magnetic_field.calculate?", _state(rec, ["0.r"]), m)
+    assert j.clarified == ["0.r"] and j.error is None
 
 
 def test_oracle_declines_vague_irrelevant_and_stated(apibank):

@@ -409,8 +409,10 @@ class QuestionReader:
                     s -= 0.2  # "who do you want to see": someone else
             if emb is not None:
                 s += self.embed_weight * max(0.0, emb[i] - 0.15)
-            # an identifier-like parameter name written verbatim ("user_id", "accountType")
-            if ("_" in p.name or not p.name.islower()) and re.search(r"(?<!\w)" + re.escape(p.name.lower()) + r"(?!\w)", low):
+            # an identifier-like parameter name written verbatim ("user_id", "accountType"); a name
+            # in capitals is matched as written, and never as the pronoun "I" or the article "A"
+            if ("_" in p.name or not p.name.islower()) and p.name not in ("I", "A", "a") and re.search(
+                    r"(?<!\w)" + re.escape(p.name) + r"(?!\w)", clause, flags=re.I if p.name.islower() else 0):
                 s += 0.6
             out.append(round(s * (0.5 + 0.5 * precision), 4))
         return out, precision
