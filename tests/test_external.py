@@ -132,6 +132,8 @@ def test_question_naming_the_tool_asks_for_its_one_open_value(shared):
     assert judge(q, _state(rec, ["0.d"]), m).clarified == ["0.d"]
     j = judge(q, _state(rec, ["0.A", "0.d"]), m)
     assert j.clarified == [] and j.error == ErrorType.imprecise
+    # naming the call and something it does not take is not asking for its open value
+    assert judge("What colour should I use for capacitance_calculator.calculate?", _state(rec, ["0.d"]), m).clarified == []
     # naming another call does not count: nothing of this record is asked
     assert judge("What number should I use for area_calculator.rectangle?", _state(rec, ["0.d"]), m).clarified == []
     # multiple_41: the pronoun "I" is not the parameter `I` (the current); the radial distance is `r`

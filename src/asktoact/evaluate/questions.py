@@ -301,9 +301,9 @@ MIN_PRECISION = 0.0  # share of the clause's content words the record knows
 class Reading:
     """What one question asks for: target parameter indices, and the best score seen.
 
-    ``calls`` are the APIs the question names without naming which of their values ("What
-    number should I use for capacitance_calculator.calculate?"): the judge decides from what is
-    still open whether that asks for one value.
+    ``calls`` are the APIs the question names, when it names nothing the record does not know
+    ("What number should I use for capacitance_calculator.calculate?"): if no value was read,
+    the judge decides from what is still open whether that asks for one value.
     """
 
     targets: list[int]
@@ -439,6 +439,7 @@ class QuestionReader:
         targets: list[int] = []
         best, best_score, all_scores = None, 0.0, []
         names = set().union(*(p.name_words for p in params))
+        foreign = False  # some clause names something the record does not know
         ties: list[tuple[int, list[int]]] = []  # (sentence, parameters too close to call)
         took: list[tuple[int, int]] = []  # (sentence, parameter) targeted
         for ci, c in enumerate(cls):
@@ -446,6 +447,7 @@ class QuestionReader:
             if named_apis:
                 sc = [x + 0.25 if x > 0 and params[i].api in named_apis else x for i, x in enumerate(sc)]
             all_scores.append(sc)
+            foreign = foreign or prec < 1.0
             n_before = len(targets)
             order = sorted(range(len(params)), key=lambda i: -sc[i])
             top = order[0]
@@ -488,7 +490,7 @@ class QuestionReader:
             left = {params[i].name for i in tie} - taken
             if len(left) == 1 and taken & {params[i].name for i in tie}:
                 targets.extend(i for i in tie if params[i].name in left and i not in targets)
-        return Reading(targets, best, best_score, all_scores, calls if cls else set())
+        return Reading(targets, best, best_score, all_scores, calls if cls and not foreign else set())
 
     def _embed(self, cls: list[str], params: Sequence[Param]) -> list[list[float]]:
         import numpy as np

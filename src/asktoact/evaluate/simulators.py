@@ -104,8 +104,8 @@ def judge(question: str, state: SimState, reader: QuestionReader) -> Judgement:
 def _call_level(calls: set[str], params: list[Param], clarified: set[str]) -> list[Param]:
     """A question that names a call but none of its values ("What number should I use for
     capacitance_calculator.calculate?") asks for the one value of that call still open; when
-    several are open it is vague, unless they are one pair a person gives together (username
-    and password for a token)."""
+    several are open it is vague, unless they are one pair a person gives together (a username
+    and its password)."""
     open_ = [p for p in params if p.api in calls and p.removed and p.key not in clarified and not p.linked_to]
     if len(open_) == 1:
         return open_
