@@ -153,6 +153,28 @@ def figures(rows):
     return out
 
 
+def table(f: dict) -> str:
+    """The per-kind table of docs/benchmarks.md, from ``figures``."""
+    def pct(x):
+        return f"{100 * x:.1f}%"
+
+    rows = ["| kind | questions | exact | precision | recall | wrongly answered |", "|---|---:|---:|---:|---:|---:|"]
+    for k, label in (("single", "single value"), ("multi", "several values")):
+        if k in f:
+            rows.append(f"| {label} | {f[k]['n']} | {pct(f[k]['exact'])} | {f[k]['precision']:.3f} | {f[k]['recall']:.3f} | |")
+    a = f["asks_for_missing"]
+    rows.append(f"| **asks for missing values (all)** | **{a['n']}** | **{pct(a['exact'])}** | | | |")
+    for k, label in (("vague", "vague"), ("irrelevant", "irrelevant (another API's question)"),
+                     ("already stated", "already stated")):
+        if k in f:
+            rows.append(f"| {label} | {f[k]['n']} | | | | {pct(f[k]['wrongly_answered'])} |")
+    n = f["vague+irrelevant+already"]
+    rows.append(f"| **vague + irrelevant + already stated** | **{n['n']}** | | | | **{pct(n['wrongly_answered'])}** |")
+    if "none (real)" in f:
+        rows.append(f"| none (real: asks no missing value) | {f['none (real)']['n']} | | | | {pct(f['none (real)']['wrongly_answered'])} |")
+    return "\n".join(rows)
+
+
 def main() -> None:
     sys.path.insert(0, str(ROOT / "src"))
     ap = argparse.ArgumentParser()
@@ -195,6 +217,7 @@ def main() -> None:
     name = f"oracle_external_{res['simulator'].replace('+', '_')}_{a.split}.json"
     (OUT / name).write_text(json.dumps(res, indent=1) + "\n")
     print(json.dumps({k: res[k] for k in ("simulator", "split", "figures", "ms_per_question")}, indent=1))
+    print(table(f))
     for r in res["failures"][: a.show]:
         print(r)
 

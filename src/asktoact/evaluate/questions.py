@@ -89,6 +89,8 @@ SYNONYMS = [
     ("end", "span", "range", "period", "interval", "window"),
     ("user", "username", "credential", "credentials", "login"),
     ("password", "credential", "credentials", "login"),
+    # a value to change to: "reschedule it to", "who instead", "what do you want to change it to"
+    ("new", "change", "changed", "reschedule", "instead", "update", "updated", "modify", "replace", "switch"),
     ("source", "text", "translate", "original"),
     ("target", "translate", "into"),
     ("keyword", "keywords", "search", "query", "term"),
@@ -115,10 +117,14 @@ SYNONYMS = [
     ("sender", "from"),
 ]
 
+# one way only: words a person uses for a parameter that do not name the parameter's namesakes
+# ("your account" asks for the login, but a parameter called ``account`` is no username)
+ALSO_MEANS = {"username": ("account", "sign"), "password": ("account", "sign")}
+
 # question words and phrases that point at a kind of value
 KIND_CUES = {
-    "date": re.compile(r"\b(when|what day|which day|what date|which date|how soon|how long ago)\b"),
-    "time": re.compile(r"\b(when|what time|which time|what hour|how late|how early)\b"),
+    "date": re.compile(r"\b(when|what day|which day|what date|which date|how soon|how long ago|reschedul\w*|postpon\w*)\b"),
+    "time": re.compile(r"\b(when|what time|which time|what hour|how late|how early|reschedul\w*|postpon\w*)\b"),
     "number": re.compile(r"\b(how many|how much|how long|how far|how old|how big|how often|what number|number of|what percentage)\b"),
     "place": re.compile(r"\b(where|which city|what city|which place|what place|which country|what address)\b"),
     "person": re.compile(r"\b(who|whom|whose)\b"),
@@ -152,7 +158,7 @@ GENERIC = {"name", "number", "value", "type", "kind", "thing", "one", "option", 
 # words that say what kind of value, not which (carried by cues such as "how many")
 KIND_WORDS = {"count", "number", "amount", "total", "quantity", "num"}
 # words that ask for both values of a pair at once ("the time span", "your credentials")
-BOTH_WORDS = {"span", "range", "period", "interval", "window", "credential", "login"}
+BOTH_WORDS = {"span", "range", "period", "interval", "window", "credential", "login", "account"}
 # words naming the person asked ("your name" is the patient's, not the doctor's)
 SELF_WORDS = {"user", "username", "patient", "customer", "my", "own", "applicant", "member", "holder", "sender",
               "account", "caller", "client", "owner", "self", "personal", "contact"}
@@ -246,6 +252,7 @@ class Param:
         nw = {stem(w) for w in parts if w not in STOP or w in KEEP} or {stem(w) for w in parts}
         nw |= {a + b for a, b in zip(parts, parts[1:])}  # compounds: check_in -> "checkin"
         syn = set().union(*(_SYN.get(w, set()) for w in nw)) - nw if nw else set()
+        syn |= {stem(x) for w in nw for x in ALSO_MEANS.get(w, ())} - nw
         desc = str(schema.get("description") or "")
         dw = set(content(desc)[:16]) - nw
         enum = schema.get("enum")
@@ -292,12 +299,18 @@ MIN_PRECISION = 0.0  # share of the clause's content words the record knows
 
 @dataclass
 class Reading:
-    """What one question asks for: target parameter indices, and the best score seen."""
+    """What one question asks for: target parameter indices, and the best score seen.
+
+    ``calls`` are the APIs the question names, when it names nothing the record does not know
+    ("What number should I use for capacitance_calculator.calculate?"): if no value was read,
+    the judge decides from what is still open whether that asks for one value.
+    """
 
     targets: list[int]
     best: int | None
     best_score: float
     clause_scores: list[list[float]] = field(default_factory=list)
+    calls: set[str] = field(default_factory=set)
 
 
 _TITLED = re.compile(r"\b(Dr|Mr|Mrs|Ms|Prof|St)\.?\s+[A-Z][\w-]*")
@@ -314,8 +327,12 @@ def request_sentences(question: str) -> list[str]:
     return asking
 
 
+# a leading purpose clause says why, not what: "To delete your account, I need your token."
+_PURPOSE = re.compile(r"^\s*(?:in order |so as )?to\b[^,]*,\s*", re.I)
+
+
 def clauses(sentence: str) -> list[str]:
-    parts = [p.strip() for p in _CLAUSE.split(sentence)]
+    parts = [p.strip() for p in _CLAUSE.split(_PURPOSE.sub("", sentence))]
     return [p for p in parts if p and content(p)]
 
 
@@ -349,6 +366,8 @@ class QuestionReader:
     def clause_scores(self, clause: str, params: Sequence[Param], idf: dict[str, float], domain: set[str],
                       emb: Sequence[float] | None) -> tuple[list[float], float]:
         low = _CAMEL.sub(" ", clause).lower()
+        # "name" as a verb ("what would you like to name the account?") asks for the object's name
+        low = re.sub(r"\bname (?=(?:the|your|this|that|it|its|his|her|their|my|our)\b)", "", low)
         # the head of the phrase comes before "of/for/with/about": "the ID of your living room light"
         head, tail = low, ""
         for m in re.finditer(r"\b(?:of|for|with|about|regarding)\b", low):
@@ -382,15 +401,18 @@ class QuestionReader:
             s += 0.25 * min(2.0, sum(weight[w] for w in (q - hit - syn) & p.desc_words))
             if cue_kinds & p.kinds:
                 s += 0.5 * max(precision, 0.5 if not q else precision)
-            if s > 0 and (p.name_words | p.desc_words) & SELF_WORDS:
+            # only when the clause names the parameter: a word of its description alone is not enough
+            if (hit or syn or cue_kinds & p.kinds) and (p.name_words | p.desc_words) & SELF_WORDS:
                 if own:
                     s += 0.3  # "your name": the person asked
                 elif "person" in cue_kinds:
                     s -= 0.2  # "who do you want to see": someone else
             if emb is not None:
                 s += self.embed_weight * max(0.0, emb[i] - 0.15)
-            # an identifier-like parameter name written verbatim ("user_id", "accountType")
-            if ("_" in p.name or not p.name.islower()) and re.search(r"(?<!\w)" + re.escape(p.name.lower()) + r"(?!\w)", low):
+            # an identifier-like parameter name written verbatim ("user_id", "accountType"); a name
+            # in capitals is matched as written, and never as the pronoun "I" or the article "A"
+            if ("_" in p.name or not p.name.islower()) and p.name not in ("I", "A", "a") and re.search(
+                    r"(?<!\w)" + re.escape(p.name) + r"(?!\w)", clause, flags=re.I if p.name.islower() else 0):
                 s += 0.6
             out.append(round(s * (0.5 + 0.5 * precision), 4))
         return out, precision
@@ -407,23 +429,33 @@ class QuestionReader:
             if re.search(rx, question, flags=re.I):
                 named_apis.add(api)
                 question = re.sub(rx, "it", question, flags=re.I)
-        cls = [c for s in request_sentences(question) for c in clauses(s)]
+        sents = [clauses(s) for s in request_sentences(question)]
+        cls = [c for cs in sents for c in cs]
+        sent_of = [si for si, cs in enumerate(sents) for _ in cs]
+        calls = set(named_apis)
         embs = None
         if self.embedder is not None and cls:
             embs = self._embed(cls, params)
         targets: list[int] = []
         best, best_score, all_scores = None, 0.0, []
+        names = set().union(*(p.name_words for p in params))
+        foreign = False  # some clause names something the record does not know
+        ties: list[tuple[int, list[int]]] = []  # (sentence, parameters too close to call)
+        took: list[tuple[int, int]] = []  # (sentence, parameter) targeted
         for ci, c in enumerate(cls):
             sc, prec = self.clause_scores(c, params, idf, dom, embs[ci] if embs is not None else None)
             if named_apis:
                 sc = [x + 0.25 if x > 0 and params[i].api in named_apis else x for i, x in enumerate(sc)]
             all_scores.append(sc)
+            foreign = foreign or prec < 1.0
+            n_before = len(targets)
             order = sorted(range(len(params)), key=lambda i: -sc[i])
             top = order[0]
             if sc[top] > best_score:
                 best, best_score = top, sc[top]
             if prec < self.min_precision or sc[top] < self.min_score:
                 continue
+            cw = set(content(c))
             # the same parameter of a repeated tool (or of another API) ties by construction: not a
             # rival; which one is meant is settled by the judge (named API, then first open)
             rivals = [i for i in order[1:] if params[i].name != params[top].name]
@@ -436,15 +468,29 @@ class QuestionReader:
                 # two parameters named by one clause ("the start and end time" split badly): take both
                 # only when the clause names both of them by their own words
                 a, b = params[top], params[rivals[0]]
-                da, db = a.name_words - b.name_words, b.name_words - a.name_words
+                da, db = (a.name_words - b.name_words) & cw, (b.name_words - a.name_words) & cw
                 if any(x in da and y in db or x in db and y in da for pair in PAIRS for x in pair for y in pair - {x}):
                     targets.extend(i for i in (top, rivals[0]) if i not in targets)
-            both = set(content(c)) & BOTH_WORDS
+                else:
+                    ties.append((sent_of[ci], [i for i in order if sc[i] >= self.min_score and sc[top] - sc[i] < self.margin]))
+            both = cw & BOTH_WORDS - names  # "account" of OpenBankAccount(account, ...) is that parameter
             if both and any(sc[i] >= self.min_score for i in range(len(params))):
-                for i, p in enumerate(params):
-                    if p.syn_words & both and sc[i] >= 0.5 * self.min_score and i not in targets:
+                sides = [i for i, p in enumerate(params) if p.syn_words & both and sc[i] >= 0.5 * self.min_score]
+                # "the start time of the time span" names its side: the span does not add the other
+                common = set.intersection(*(params[i].name_words for i in sides)) if sides else set()
+                named = [i for i in sides if (params[i].name_words - common) & cw]
+                for i in named or sides:
+                    if i not in targets:
                         targets.append(i)
-        return Reading(targets, best, best_score, all_scores)
+            took.extend((sent_of[ci], i) for i in targets[n_before:])
+        # clauses of one sentence ask for different values: a tie one of whose sides another
+        # clause of it took ("reschedule it to when, and who instead of Dr. Smith?") is the other side
+        for si, tie in ties:
+            taken = {params[t].name for s2, t in took if s2 == si}
+            left = {params[i].name for i in tie} - taken
+            if len(left) == 1 and taken & {params[i].name for i in tie}:
+                targets.extend(i for i in tie if params[i].name in left and i not in targets)
+        return Reading(targets, best, best_score, all_scores, calls if cls and not foreign else set())
 
     def _embed(self, cls: list[str], params: Sequence[Param]) -> list[list[float]]:
         import numpy as np

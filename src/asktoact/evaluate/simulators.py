@@ -16,7 +16,7 @@ from ..curate.locate import find_scalar, leaves
 from ..models import ChatModel, GenParams
 from ..schema import ErrorType, ICRecord
 from .personas import Persona
-from .questions import Param, QuestionReader, name_parts, value_words
+from .questions import PAIRS, Param, QuestionReader, name_parts, value_words
 
 Matcher = QuestionReader  # the name older callers use
 
@@ -76,6 +76,8 @@ def judge(question: str, state: SimState, reader: QuestionReader) -> Judgement:
         return Judgement([], None, 0.0, [], ErrorType.irrelevant)
     r = reader.read(question, params, state.tools_text)
     targets = [params[i] for i in r.targets]
+    if not targets and r.calls:
+        targets = _call_level(r.calls, params, state.clarified)
     # one name in several calls: one question asks for one of them, the first still open
     chosen: list[Param] = []
     for name in dict.fromkeys(p.name for p in targets):
@@ -97,6 +99,21 @@ def judge(question: str, state: SimState, reader: QuestionReader) -> Judgement:
     elif not clarified:
         error = ErrorType.redundant if any(p.removed for p in chosen) else ErrorType.clearly_stated
     return Judgement(chosen, best, r.best_score, clarified, error)
+
+
+def _call_level(calls: set[str], params: list[Param], clarified: set[str]) -> list[Param]:
+    """A question that names a call but none of its values ("What number should I use for
+    capacitance_calculator.calculate?") asks for the one value of that call still open; when
+    several are open it is vague, unless they are one pair a person gives together (a username
+    and its password)."""
+    open_ = [p for p in params if p.api in calls and p.removed and p.key not in clarified and not p.linked_to]
+    if len(open_) == 1:
+        return open_
+    if len(open_) == 2 and len({p.call for p in open_}) == 1:
+        a, b = (p.name_words for p in open_)
+        if any(x in a - b and y in b - a for pair in PAIRS for x in pair for y in pair - {x}):
+            return open_
+    return []
 
 
 @dataclass
