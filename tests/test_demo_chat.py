@@ -12,7 +12,8 @@ from asktoact.cli import app
 def test_demo_tiny_slice(tmp_path, shared):
     pytest.importorskip("transformers")
     r = CliRunner().invoke(app, ["demo", "--out", str(tmp_path / "demo"), "--data-dir", str(shared("bfcl")),
-                                 "--records", "40", "--eval-size", "4", "--model", "script:perfect", "--no-similarity"])
+                                 "--records", "60", "--eval-size", "4", "--model", "script:perfect", "--no-similarity",
+                                 "--max-tokens", "48"])
     assert r.exit_code == 0, r.output
     out = tmp_path / "demo"
     for f in ("ic/ic_records.jsonl", "ic/eval.jsonl", "dialogues/dialogues.jsonl", "augmented/train.jsonl",
@@ -24,6 +25,15 @@ def test_demo_tiny_slice(tmp_path, shared):
     # this slice (multiple_6: "What number ... ?" for the capacitor's plate distance `d` is declined,
     # an oracle miss noted in issue 12), so 4 of 5 intents are clarified
     assert summ["n_queries"] == 4 and summ["mean"]["ICR"] == 100.0 and summ["mean"]["TSS"] == 100.0
+    # base vs embedded:asktoact, natively, on the one record of the first 60 in the shipped model's held-out split
+    shipped = [json.loads(l) for l in (out / "ic" / "eval_shipped.jsonl").read_text().splitlines()]
+    assert [r["id"] for r in shipped] == ["simple_python_54"]
+    for sub in ("base_native", "asktoact_native"):
+        s = json.loads((out / "eval" / sub / "summary.json").read_text())
+        assert s["n_queries"] == 1 and s["failed"] == 0
+    trained = [json.loads(l) for l in (out / "eval" / "asktoact_native" / "transcripts.jsonl").read_text().splitlines()]
+    assert trained[0]["turns"][0]["kind"] == "question"
+    assert "embedded:asktoact (native)" in r.output or "embedded:asktoact" in r.output
     # the held-out records are not in the training set
     held = {json.loads(l)["id"] for l in (out / "ic" / "eval.jsonl").read_text().splitlines()}
     trained = {json.loads(l)["record_id"] for l in (out / "augmented" / "train.jsonl").read_text().splitlines()}

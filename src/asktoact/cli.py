@@ -686,7 +686,8 @@ def demo(out: Path = typer.Option(Path("runs/demo"), "--out", "-o", help="Where 
     console.print(res["table"])
     c = res["counts"]
     console.print(f"IC records {c['ic_kept']}, dialogues {c['dialogues']} ({c['augmented']} augmented), "
-                  f"held-out records evaluated {c['eval']}")
+                  f"held-out records evaluated {c['eval']}"
+                  + (f"; base vs embedded:asktoact on {c['eval_shipped']} records it never saw" if c.get("eval_shipped") else ""))
     t = Table(title="where everything went")
     t.add_column("what")
     t.add_column("path")

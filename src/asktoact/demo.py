@@ -4,8 +4,8 @@ BFCL (fetched once from the package index) -> IC records -> dialogues -> augment
 dialogues -> masks of one dialogue -> the embedded model against the oracle simulator on a
 held-out slice (next to the scripted perfect asker as a yardstick) -> the metrics table.
 Then the base embedded model and the trained one asktoact ships (``embedded:asktoact``) are
-evaluated side by side in the native format they were trained in, on held-out records the
-shipped model never saw. ``--train`` adds a short LoRA run of the embedded model and
+evaluated side by side in the native format it was trained in, on the curated records that
+belong to the shipped model's held-out split (never trained on). ``--train`` adds a short LoRA run of the embedded model and
 evaluates it again.
 """
 
@@ -49,18 +49,19 @@ def _stage(console: Console, cfg: DemoConfig, name: str, t0: float) -> None:
     console.print(f"[green]done[/green] {name} ({cfg.timings[name]} s)")
 
 
-def shipped_trained_ids() -> set[str]:
-    """Samples the shipped model was trained on (its card folder lists them)."""
+def shipped_heldout(path: Path, n: int) -> list[ICRecord]:
+    """Curated records the shipped model was never trained on (its held-out split, listed in
+    its card folder), at most ``n``, in file order."""
     from .models.embedded import shipped_adapter_dir
 
-    return set((shipped_adapter_dir() / "trained_ids.txt").read_text().split())
+    held = set((shipped_adapter_dir() / "heldout_ids.txt").read_text().split())
+    return [r for r in read_jsonl(path, ICRecord) if r.id in held][:n]
 
 
-def split_records(path: Path, eval_size: int, seed: int, exclude: set[str] = frozenset()) -> tuple[list[ICRecord], list[ICRecord]]:
-    """Held-out evaluation slice (records with something to clarify, none in ``exclude``) and
-    the training rest."""
+def split_records(path: Path, eval_size: int, seed: int) -> tuple[list[ICRecord], list[ICRecord]]:
+    """Held-out evaluation slice (records with something to clarify) and the training rest."""
     recs = list(read_jsonl(path, ICRecord))
-    cands = [r for r in recs if r.level > 0 and r.id not in exclude]
+    cands = [r for r in recs if r.level > 0]
     held = set(r.id for r in random.Random(f"asktoact:split:{seed}").sample(cands, min(eval_size, len(cands))))
     return [r for r in recs if r.id in held], [r for r in recs if r.id not in held]
 
@@ -95,7 +96,7 @@ def run_demo(cfg: DemoConfig, console: Console | None = None) -> dict[str, Any]:
     res = run_build(BuildConfig(source="bfcl", path=str(src_dir), out=str(out / "ic"), seed=cfg.seed,
                                 similarity=cfg.similarity, limit=cfg.records, exclude_eval_only=True))
     _stage(console, cfg, "curate", t0)
-    held, train_recs = split_records(res.records, cfg.eval_size, cfg.seed, shipped_trained_ids() if cfg.shipped else set())
+    held, train_recs = split_records(res.records, cfg.eval_size, cfg.seed)
     with open(out / "ic" / "eval.jsonl", "w") as f:
         f.writelines(dump_line(r) for r in held)
     with open(out / "ic" / "train.jsonl", "w") as f:
@@ -118,13 +119,19 @@ def run_demo(cfg: DemoConfig, console: Console | None = None) -> dict[str, Any]:
                                force_new=True)
     _stage(console, cfg, "evaluate", t0)
 
-    if cfg.shipped:  # the claim, shown: the same base model before and after asktoact's training
+    shipped_slice = shipped_heldout(res.records, cfg.eval_size) if cfg.shipped else []
+    if cfg.shipped and not shipped_slice:
+        console.print("[yellow]note[/yellow] none of the curated records is in embedded:asktoact's held-out split; "
+                      "raise --records to compare it with the base model")
+    if shipped_slice:  # the claim, shown: the same base model before and after asktoact's training
         t0 = time.perf_counter()
+        with open(out / "ic" / "eval_shipped.jsonl", "w") as f:
+            f.writelines(dump_line(r) for r in shipped_slice)
         ncfg = EvalConfig(max_rounds=cfg.max_rounds, max_tokens=cfg.max_tokens, concurrency=8, seed=cfg.seed,
                           format="native", tool_style="compact")
         for spec, sub in (("embedded", "base_native"), ("embedded:asktoact", "asktoact_native")):
-            runs[spec + " (native)"] = run_eval(out / "ic" / "eval.jsonl", spec, "oracle", out / "eval" / sub, ncfg,
-                                                cache=False, force_new=True)
+            runs[spec + " (native)"] = run_eval(out / "ic" / "eval_shipped.jsonl", spec, "oracle", out / "eval" / sub,
+                                                ncfg, cache=False, force_new=True)
         _stage(console, cfg, "evaluate base vs embedded:asktoact", t0)
 
     if cfg.train:
@@ -154,7 +161,8 @@ def run_demo(cfg: DemoConfig, console: Console | None = None) -> dict[str, Any]:
 
     plot_breakdowns(rows, out / "breakdown.png")
     return {"runs": runs, "table": md, "counts": {"ic_kept": res.curate.kept, "dialogues": dst.written,
-                                                  "augmented": ast.augmented, "eval": len(held)},
+                                                  "augmented": ast.augmented, "eval": len(held),
+                                                  "eval_shipped": len(shipped_slice)},
             "files": {"ic_records": str(res.records), "dialogues": str(out / "dialogues" / "dialogues.jsonl"),
                       "training_set": str(out / "augmented" / "train.jsonl"), "eval_runs": str(out / "eval"),
                       "report": str(out / "report.md"), "plot": str(out / "breakdown.png")},
