@@ -388,6 +388,10 @@ def _np_rewrite(doc: Any, text: str, s: int, e: int, plan: EditPlan, noun: str, 
         h = top.head
         while h.dep_ == "conj":
             h = h.head
+        if h.dep_ in ("compound", "amod", "nmod") and h.head.i > last.i and h.head.pos_ in ("NOUN", "PROPN"):
+            if issues is not None:  # "Monza and Silverstone tracks": "another track tracks" is no English
+                issues.append(f"one of coordinated modifiers ({plan.key[1]!r}): no natural way to hide it in place")
+            return None
         n = noun
         if h.dep_ in ("nummod", "appos", "npadvmod") and h.head.pos_ == "NOUN" and h.head.i < h.i:
             n = _singular(h.head.lower_)
@@ -457,6 +461,10 @@ def _np_rewrite(doc: Any, text: str, s: int, e: int, plan: EditPlan, noun: str, 
         return a, b, f"{q} {unit}"
     # the value stands before the noun it names ("the Eminem concert", "the New York public library")
     if top.dep_ in ("compound", "nmod", "amod") and top.head.i > last.i and top.head.pos_ == "NOUN":
+        if any(c.dep_ == "conj" for c in top.children):
+            if issues is not None:
+                issues.append(f"one of coordinated modifiers ({plan.key[1]!r}): no natural way to hide it in place")
+            return None
         h = top.head
         while h.dep_ == "compound" and h.head.i > h.i and h.head.pos_ == "NOUN":
             h = h.head
@@ -514,6 +522,11 @@ def _plan_span(text: str, span: Span, plan: EditPlan, first: bool, rng: random.R
         s -= 1
     s0, e0 = s, e
     noun, good = hidden_noun(plan.key[1], plan.schema, plan.value)
+    mco = re.match(r"\s+([A-Za-z]+s)\b", text[e:])
+    if (first and issues is not None and mco and _stem1(mco.group(1).lower()) in {_stem1(w) for w in name_words(plan.key[1])}
+            and (re.search(r"(?:,|\band|\bor)\s*$", text[:s]) or re.match(r"\s*(?:,|and\b|or\b)", text[e:]) is None
+                 and re.search(r"\b(?:and|or)\s+\w+\s*$", text[:s]))):
+        issues.append(f"one of coordinated modifiers ({plan.key[1]!r}): no natural way to hide it in place")
     if text[s:s + 1] in "$\u20ac\u00a3\u00a5" and text[s:s + 1] and not good:  # "$10,000": an amount of money
         noun, good = "amount", True
     nwords = (set(name_words(plan.key[1])) | set(noun.lower().split())) - REMOVAL_PREPS - DETERMINERS - {"and", "or", "is"}
@@ -572,11 +585,22 @@ def _plan_span(text: str, span: Span, plan: EditPlan, first: bool, rng: random.R
     if prev and prev[0][2].lower() in DETERMINERS and _only_space_between(text, prev[0][1], last_start):
         det = prev[0]
     start = det[0] if det and not partial else last_start
+    # a determiner or adjective of the same phrase stays in front ("my established client id
+    # 'c_520'", "an exciting concert"): the replacement then takes no article of its own
+    bare = False
+    if doc is not None and not det and not partial:
+        inner = _toks(doc, start, e)
+        bare = any(c.dep_ in ("det", "poss", "amod") and c.idx < start and c.i == inner[0].i - 1
+                   for t in inner for c in t.lefts) if inner else False
     copula = False
     if not named and before and before[0][2].lower() in ("is", "=", ":", "was", "equals", "are", "were", "been", "be") and _only_space_between(text, before[0][1], s):
         noun = "number" if is_num and not unit else "value"
         copula = before[0][2].lower() in ("is", "was", "are", "were", "been", "be")
     unit_phrase = None
+    if is_num and not unit:  # "5 N/C", "3 m/s": a unit written with a slash
+        mu = re.match(r"\s*([A-Za-z\u00b0%][\w\u00b0^]*(?:/[\w^]+)+)", text[e:])
+        if mu:
+            e += mu.end()
     if unit:
         unit_phrase = "percentage" if unit.lower() in ("%", "percent") else f"number of {unit}"
     # a measured quantity keeps its own name ("a certain temperature", "a radius"); only a bare
@@ -636,6 +660,8 @@ def _plan_span(text: str, span: Span, plan: EditPlan, first: bool, rng: random.R
         issues.append(f"no natural phrase for the hidden {plan.key[1]!r} (would be {noun_phrase!r})")
     if copula:  # "my customer ID is C12345" -> "my customer ID is a specific one"
         return start, e, rng.choice(ONE_FORMS) + end_mark, "abstraction"
+    if bare:
+        return start, e, noun_phrase + end_mark, "abstraction"
     return start, e, abstract_phrase(noun_phrase, rng) + end_mark, "abstraction"
 
 
@@ -655,6 +681,8 @@ def _article(noun: str) -> str:
 def abstract_phrase(noun: str, rng: random.Random) -> str:
     """One way to name a value without giving it ("a city", "the file", "a specific date")."""
     forms = [(f, w) for f, w in ABSTRACT_FORMS if f != "my {n}" or noun in _MY_NOUNS]
+    if noun.split() and noun.split()[-1].lower() in _PURE_NAMES:  # "a certain ID": "an ID" says nothing
+        forms = [("a certain {n}", 1), ("a specific {n}", 1), ("a particular {n}", 0.5), ("some {n}", 0.5)]
     head = noun.split(" of ")[0].split()[-1:] or [""]
     plural = head[0].endswith("s") and not head[0].endswith(("ss", "us", "is")) and len(head[0]) > 3
     if plural:  # "some results", "the results", "certain keywords"
