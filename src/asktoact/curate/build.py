@@ -62,8 +62,12 @@ def analyse(sample: ToolSample) -> list[list[ArgView]]:
             a.why_not = "value only appears inside another value"
             continue
         a.location = Location(True, sorted({(s.start, s.end): s for _, ss in keep_parts for s in ss}.values(), key=lambda s: s.start), keep_parts)
-        if isinstance(a.value, str) and len(a.value.split()) > 8 and not _quoted(sample.query, a.location.spans[0]):
+        if isinstance(a.value, str) and len(a.value.split()) > 4 and not _quoted(sample.query, a.location.spans[0]):
             a.why_not = "a whole clause of the request, not a value"  # hiding it leaves no request
+            continue
+        if isinstance(a.value, (dict, list)) and sum(1 for _, ss in a.location.parts if ss) > 2 and any(
+                isinstance(x, (dict, list)) for x in (a.value.values() if isinstance(a.value, dict) else a.value)):
+            a.why_not = "a nested object stated in several places: no one phrase to rewrite"
             continue
         if any(in_code(sample.query, sp) for sp in a.location.spans):
             a.why_not = "written inside code, JSON or a bracketed list"  # no words around it to rewrite

@@ -206,6 +206,8 @@ def why_not_askable(name: str, value: Any, query: str, context: Sequence[Any], s
     if isinstance(value, list) and any(isinstance(x, str) and len(x) > 3 and any(
             len(w) > 3 and stem(w) in said for w in _WORD.findall(x.lower())) for x in value):
         return "the user gave only part of it; the rest would be a guess"
+    if isinstance(value, list) and value and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in value):
+        return "numbers the user never wrote: implied by the request or an earlier result, not a question to ask"
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         digits = f"{value:g}" if isinstance(value, float) else str(value)
         if re.search(r"(?<![\d.])" + re.escape(digits) + r"(?![\d])", words):

@@ -111,7 +111,8 @@ VAGUE_NOUNS = {"option", "options", "value", "values", "text", "data", "source",
                "mode", "flag", "status", "type", "kind", "string", "info", "information", "object", "element",
                "entry", "field", "result", "val", "obj", "params", "config", "setting", "settings", "payload",
                "body", "request", "response", "format", "method", "action", "operation", "criteria", "spec",
-               "specs", "details", "detail", "array", "list", "dict", "map", "node", "expression", "args array"}
+               "specs", "details", "detail", "array", "list", "dict", "map", "node", "expression", "args array",
+               "left", "right", "lhs", "rhs", "i", "q", "s", "input text", "url-encoded input"}
 _NOT_NOUN_WORDS = {"should", "contain", "contains", "not", "is", "are", "has", "have", "get", "set", "do", "does",
                    "can", "will", "must", "may", "include", "includes", "enable", "disable", "use", "allow", "return",
                    "show", "only", "all", "new", "old", "first", "last", "next", "prev", "default", "custom", "each",
@@ -453,6 +454,9 @@ def _np_rewrite(doc: Any, text: str, s: int, e: int, plan: EditPlan, noun: str, 
             if not good:
                 return None
             return a, b, f"{_pick_det(rng, noun, False)} {noun}"
+        if isinstance(plan.value, float) and not float(plan.value).is_integer() or not _is_plural(h) and h.lower_ not in UNITS:
+            words = " ".join(doc[k].text for k in range(last.i + 1, h.i + 1) if doc[k].pos_ != "PUNCT")
+            return a, b, f"{_pick_det(rng, words, False)} {words}"
         unit = h.text if h.text[:1].islower() else h.lower_
         if not _is_plural(h) and not unit.endswith("s"):
             unit = unit + "s"
@@ -590,8 +594,11 @@ def _plan_span(text: str, span: Span, plan: EditPlan, first: bool, rng: random.R
     bare = False
     if doc is not None and not det and not partial:
         inner = _toks(doc, start, e)
-        bare = any(c.dep_ in ("det", "poss", "amod") and c.idx < start and c.i == inner[0].i - 1
-                   for t in inner for c in t.lefts) if inner else False
+        lefts = [c for t in inner for c in t.lefts if c.idx < start] if inner else []
+        bare = (any(c.dep_ in ("det", "poss", "amod") and c.i == inner[0].i - 1 for c in lefts)
+                and any(c.dep_ in ("det", "poss") for c in lefts))
+        if not bare and any(c.dep_ == "amod" and c.i == inner[0].i - 1 for c in lefts) and issues is not None:
+            issues.append(f"an adjective without article before the hidden {plan.key[1]!r}: no natural phrase")
     copula = False
     if not named and before and before[0][2].lower() in ("is", "=", ":", "was", "equals", "are", "were", "been", "be") and _only_space_between(text, before[0][1], s):
         noun = "number" if is_num and not unit else "value"
@@ -618,6 +625,8 @@ def _plan_span(text: str, span: Span, plan: EditPlan, first: bool, rng: random.R
     if partial:
         if isinstance(plan.value, (list, tuple)) and any(isinstance(x, (list, tuple, dict)) for x in plan.value):
             noun_phrase = "number" if is_num else "value"  # an element of a matrix: name the element, not the whole
+        if not named and issues is not None and (noun_phrase == "value" or not good and noun_phrase == noun):
+            issues.append(f"no natural phrase for an item of {plan.key[1]!r} (would be {noun_phrase!r})")
         if plan.location.spans and span.start <= plan.location.spans[0].start:  # the first of the list
             return s, e, abstract_phrase(_singular(noun_phrase), rng), "partial"
         return s, e, f"another {_singular(noun_phrase)}", "partial"
@@ -684,7 +693,7 @@ def abstract_phrase(noun: str, rng: random.Random) -> str:
     if noun.split() and noun.split()[-1].lower() in _PURE_NAMES:  # "a certain ID": "an ID" says nothing
         forms = [("a certain {n}", 1), ("a specific {n}", 1), ("a particular {n}", 0.5), ("some {n}", 0.5)]
     head = noun.split(" of ")[0].split()[-1:] or [""]
-    plural = head[0].endswith("s") and not head[0].endswith(("ss", "us", "is")) and len(head[0]) > 3
+    plural = head[0].endswith("s") and not head[0].endswith(("ss", "us", "is", "species", "series")) and len(head[0]) > 3
     if plural:  # "some results", "the results", "certain keywords"
         forms = [("some {n}", 3), ("certain {n}", 1), ("specific {n}", 1)]
     f = rng.choices([f for f, _ in forms], weights=[w for _, w in forms], k=1)[0]
