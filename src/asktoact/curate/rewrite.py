@@ -284,6 +284,8 @@ def _appositive(doc: Any, text: str, s: int, e: int, span: Span) -> tuple[int, i
     if not prev or prev[0].pos_ not in ("NOUN", "PROPN") or prev[0].lower_ in ("is", "of"):
         return None
     pv = prev[0]
+    if pv.i > 0 and doc[pv.i - 1].lower_ in ("and", "or", ","):
+        return None  # "... and color 'Red'": without the value the last item hangs ("and color.")
     toks = [t for t in doc if t.idx < span.end and t.idx + len(t) > span.start]
     if not toks or not any(t.head.i == pv.i or pv.head.i == t.i for t in toks):
         return None
@@ -318,7 +320,7 @@ MEASURES = {"km", "kilometers", "kilometres", "kilometer", "miles", "mile", "met
             "pascals", "pa", "kpa", "atm", "sq", "square", "cubic", "mg", "oz", "ounces", "tons", "tonnes", "acres",
             "hectares", "yards", "yard", "k", "c", "f", "j", "n", "w", "v", "a", "s", "ms", "sec", "seconds", "second",
             "m/s", "km/h", "g/cm^3", "cm^3", "m^2", "m^3", "kwh", "btu", "calories", "kcal", "bytes", "gb", "mb", "kb",
-            "tb", "db", "ev", "mol", "moles", "pixels", "px", "bpm", "rpm", "knots", "psi"}
+            "tb", "db", "ev", "mol", "mols", "moles", "pixels", "px", "bpm", "rpm", "knots", "psi", "units", "unit"}
 _NP_LEFT = {"det", "amod", "compound", "nmod", "advmod", "quantmod", "predet", "nummod", "poss", "case", "punct"}
 
 
