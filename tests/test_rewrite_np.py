@@ -18,7 +18,7 @@ from asktoact.curate.locate import Span, find_scalar
 from asktoact.curate.rewrite import EditPlan, hidden_noun, rewrite_query
 from asktoact.sources import load
 
-from .conftest import SHARED
+from conftest import SHARED
 
 
 @pytest.fixture(scope="module")
