@@ -122,3 +122,34 @@ def test_local_model_batches_greedy_requests_across_seeds_and_renders_tools(tmp_
     # greedy rows decode the same alone as in the batch
     alone = asyncio.run(lm.achat([{"role": "user", "content": "q3"}], GenParams(max_tokens=3, seed=7), tools=tools))
     assert alone.text == res[3].text
+
+
+def test_degenerate_loops_stop_early_and_nothing_else_does():
+    from asktoact.models.local import loop_length
+
+    assert loop_length([11, 12, 13] * 20) == 60  # a 3-token pattern over 60 tokens
+    assert loop_length(list(range(30)) + [9] * 50) == 50
+    assert loop_length(list(range(200))) == 0
+    assert loop_length([1, 2] * 10 + [3]) == 0  # a short repeated list, then something else
+    assert loop_length([7] * 47) == 0  # below the span
+
+
+def test_local_model_stops_a_looping_row_before_the_token_limit():
+    torch = pytest.importorskip("torch")
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+    from asktoact.models import GenParams
+    from asktoact.models.embedded import embedded_model_dir
+    from asktoact.models.local import LocalModel
+
+    tok = AutoTokenizer.from_pretrained(str(embedded_model_dir()))
+    torch.manual_seed(0)
+    m = LlamaForCausalLM(LlamaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=1,
+                                     num_attention_heads=2, num_key_value_heads=1, pad_token_id=tok.pad_token_id))
+    with torch.no_grad():  # a model that always writes the same token: the purest loop
+        m.lm_head.weight.zero_()
+        m.lm_head.weight[tok.convert_tokens_to_ids("x")] = 1.0
+        m.model.norm.weight.fill_(1.0)
+    lm = LocalModel("tiny", model=m, tokenizer=tok, batch_size=2)
+    res = lm.chat([{"role": "user", "content": "hi"}], GenParams(max_tokens=200))
+    assert set(res.text) <= {"x", " "} and 48 <= res.completion_tokens < 200

@@ -667,13 +667,15 @@ def demo(out: Path = typer.Option(Path("runs/demo"), "--out", "-o", help="Where 
          similarity: bool = typer.Option(True, help="Use the embedding similarity filter"),
          train: bool = typer.Option(False, "--train", help="Also LoRA-train the embedded model and re-evaluate"),
          train_steps: int = typer.Option(20, help="LoRA steps with --train"),
+         shipped: bool = typer.Option(True, help="Also evaluate the base model and embedded:asktoact side by side "
+                                                 "(native format, records the shipped model never saw)"),
          seed: int = typer.Option(0)) -> None:
     """Run the whole pipeline offline on real data: curate, dialogues, augment, masks, evaluate."""
     from .demo import DemoConfig, run_demo
 
     cfg = DemoConfig(out=out, data_dir=data_dir, records=records, eval_size=eval_size, model=model, seed=seed,
                      max_tokens=max_tokens, max_rounds=max_rounds, similarity=similarity, train=train,
-                     train_steps=train_steps)
+                     train_steps=train_steps, shipped=shipped)
     try:
         res = run_demo(cfg, console)
     except (RuntimeError, FileNotFoundError, KeyError) as e:

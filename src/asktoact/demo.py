@@ -3,7 +3,10 @@
 BFCL (fetched once from the package index) -> IC records -> dialogues -> augmented
 dialogues -> masks of one dialogue -> the embedded model against the oracle simulator on a
 held-out slice (next to the scripted perfect asker as a yardstick) -> the metrics table.
-``--train`` adds a short LoRA run of the embedded model and evaluates it again.
+Then the base embedded model and the trained one asktoact ships (``embedded:asktoact``) are
+evaluated side by side in the native format they were trained in, on held-out records the
+shipped model never saw. ``--train`` adds a short LoRA run of the embedded model and
+evaluates it again.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ class DemoConfig:
     similarity: bool = True
     train: bool = False
     train_steps: int = 20
+    shipped: bool = True  # also evaluate the base model and embedded:asktoact side by side (native format)
     share: float = 0.3
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -45,10 +49,18 @@ def _stage(console: Console, cfg: DemoConfig, name: str, t0: float) -> None:
     console.print(f"[green]done[/green] {name} ({cfg.timings[name]} s)")
 
 
-def split_records(path: Path, eval_size: int, seed: int) -> tuple[list[ICRecord], list[ICRecord]]:
-    """Held-out evaluation slice (records with something to clarify) and the training rest."""
+def shipped_trained_ids() -> set[str]:
+    """Samples the shipped model was trained on (its card folder lists them)."""
+    from .models.embedded import shipped_adapter_dir
+
+    return set((shipped_adapter_dir() / "trained_ids.txt").read_text().split())
+
+
+def split_records(path: Path, eval_size: int, seed: int, exclude: set[str] = frozenset()) -> tuple[list[ICRecord], list[ICRecord]]:
+    """Held-out evaluation slice (records with something to clarify, none in ``exclude``) and
+    the training rest."""
     recs = list(read_jsonl(path, ICRecord))
-    cands = [r for r in recs if r.level > 0]
+    cands = [r for r in recs if r.level > 0 and r.id not in exclude]
     held = set(r.id for r in random.Random(f"asktoact:split:{seed}").sample(cands, min(eval_size, len(cands))))
     return [r for r in recs if r.id in held], [r for r in recs if r.id not in held]
 
@@ -83,7 +95,7 @@ def run_demo(cfg: DemoConfig, console: Console | None = None) -> dict[str, Any]:
     res = run_build(BuildConfig(source="bfcl", path=str(src_dir), out=str(out / "ic"), seed=cfg.seed,
                                 similarity=cfg.similarity, limit=cfg.records, exclude_eval_only=True))
     _stage(console, cfg, "curate", t0)
-    held, train_recs = split_records(res.records, cfg.eval_size, cfg.seed)
+    held, train_recs = split_records(res.records, cfg.eval_size, cfg.seed, shipped_trained_ids() if cfg.shipped else set())
     with open(out / "ic" / "eval.jsonl", "w") as f:
         f.writelines(dump_line(r) for r in held)
     with open(out / "ic" / "train.jsonl", "w") as f:
@@ -105,6 +117,15 @@ def run_demo(cfg: DemoConfig, console: Console | None = None) -> dict[str, Any]:
     runs[cfg.model] = run_eval(out / "ic" / "eval.jsonl", cfg.model, "oracle", out / "eval" / "model", ecfg, cache=False,
                                force_new=True)
     _stage(console, cfg, "evaluate", t0)
+
+    if cfg.shipped:  # the claim, shown: the same base model before and after asktoact's training
+        t0 = time.perf_counter()
+        ncfg = EvalConfig(max_rounds=cfg.max_rounds, max_tokens=cfg.max_tokens, concurrency=8, seed=cfg.seed,
+                          format="native", tool_style="compact")
+        for spec, sub in (("embedded", "base_native"), ("embedded:asktoact", "asktoact_native")):
+            runs[spec + " (native)"] = run_eval(out / "ic" / "eval.jsonl", spec, "oracle", out / "eval" / sub, ncfg,
+                                                cache=False, force_new=True)
+        _stage(console, cfg, "evaluate base vs embedded:asktoact", t0)
 
     if cfg.train:
         from .train.config import TrainConfig

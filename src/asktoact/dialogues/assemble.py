@@ -89,6 +89,19 @@ def summary_text(rec: ICRecord, calls: list | None = None) -> str:
             f"{format_solution(calls if calls is not None else rec.calls)}")
 
 
+def asked_again(injection, rec: ICRecord, slots: list[Slot], rng: random.Random, tag: str) -> list[str]:
+    """Error types 1 and 4 in both formats: a question about a value already known, inside
+    <SOE>...<EOE>, then its correction (``tag`` opens a question: the paper's tag, or nothing)."""
+    if injection.type == ErrorType.clearly_stated:
+        ci, p = injection.target
+        a = rec.key_info[ci].arguments[p]
+        return [f"{SOE} {tag}{injection.question} {EOE}",
+                correction("clearly_stated", rng, param=p, api=rec.calls[ci].name, value=q(a.value))]
+    prev = slots[injection.target]
+    return [f"{SOE} {tag}{prev.question} {EOE}",
+            correction("redundant", rng, param=prev.key[1], api=rec.calls[prev.key[0]].name, value=q(prev.value))]
+
+
 def assemble(rec: ICRecord, steps: list[str], questions: dict[str, str], rng: random.Random, tone: str | None = None,
              injection: Injection | None = None, system: str | None = SYSTEM_PROMPT, dialogue_id: str | None = None) -> Dialogue:
     tone = tone or rng.choice(TONE_NAMES)
@@ -110,15 +123,8 @@ def assemble(rec: ICRecord, steps: list[str], questions: dict[str, str], rng: ra
         if injection is None or injection.position != k:
             return
         t = injection.type
-        if t == ErrorType.clearly_stated:
-            ci, p = injection.target
-            a = rec.key_info[ci].arguments[p]
-            buf.append(f"{SOE} {QUESTION} {injection.question} {EOE}")
-            buf.append(correction("clearly_stated", rng, param=p, api=rec.calls[ci].name, value=q(a.value)))
-        elif t == ErrorType.redundant:
-            prev = slots[injection.target] if isinstance(injection.target, int) else None
-            buf.append(f"{SOE} {QUESTION} {prev.question} {EOE}")
-            buf.append(correction("redundant", rng, param=prev.key[1], api=rec.calls[prev.key[0]].name, value=q(prev.value)))
+        if t in (ErrorType.clearly_stated, ErrorType.redundant):
+            buf.extend(asked_again(injection, rec, slots, rng, f"{QUESTION} "))
         elif t == ErrorType.incomplete:
             known = {(s.key[0], s.key[1]) for s in slots[:k]} | {x for s in slots[:k] for x in s.linked}
             calls = []

@@ -30,7 +30,7 @@ from typing import Any, Callable
 from ..native import NATIVE_SYSTEM_PROMPT
 from ..protocol import EOE, PARAMETER_EVALUATION, SOE, TASK_DECOMPOSITION, outside_spans, solution_json, strip_markers
 from ..schema import Dialogue, ErrorSpan, ErrorType, ICRecord, Message, ToolCall
-from .assemble import TONE_NAMES, Injection, evaluation_text, known_text, q, slots_of
+from .assemble import TONE_NAMES, Injection, asked_again, evaluation_text, known_text, slots_of
 from .content import CANNOT_ANSWER, correction, user_reply
 
 NOT_RUN = json.dumps({"error": "not executed: the call holds placeholders for values the user has not given yet"})
@@ -67,15 +67,8 @@ def assemble_native(rec: ICRecord, steps: list[str], questions: dict[str, str], 
         if injection is None or injection.position != k:
             return
         t = injection.type
-        if t == ErrorType.clearly_stated:
-            ci, p = injection.target
-            a = rec.key_info[ci].arguments[p]
-            buf.append(f"{SOE} {injection.question} {EOE}")
-            buf.append(correction("clearly_stated", rng, param=p, api=rec.calls[ci].name, value=q(a.value)))
-        elif t == ErrorType.redundant:
-            prev = slots[injection.target]
-            buf.append(f"{SOE} {prev.question} {EOE}")
-            buf.append(correction("redundant", rng, param=prev.key[1], api=rec.calls[prev.key[0]].name, value=q(prev.value)))
+        if t in (ErrorType.clearly_stated, ErrorType.redundant):
+            buf.extend(asked_again(injection, rec, slots, rng, ""))
         elif t == ErrorType.incomplete:
             known = {(s.key[0], s.key[1]) for s in slots[:k]} | {x for s in slots[:k] for x in s.linked}
             calls = []

@@ -77,3 +77,18 @@ def _convert(target: Path) -> None:
     shutil.rmtree(target, ignore_errors=True)
     tmp.rename(target)
     shutil.rmtree(work, ignore_errors=True)
+
+
+# The trained model shipped with the package (`embedded:asktoact`): a LoRA adapter of the
+# embedded base, trained by `asktoact train configs/smollm2-asktoact-cpu.yaml` (card: its README.md).
+SHIPPED = {"asktoact": "asktoact-smollm2"}
+
+
+def shipped_adapter_dir(name: str = "asktoact") -> Path:
+    """Folder of a shipped adapter inside the installed package (read-only; never written)."""
+    from importlib.resources import files
+
+    d = Path(str(files("asktoact") / "resources" / SHIPPED[name]))
+    if not (d / "adapter_config.json").exists():
+        raise FileNotFoundError(f"the shipped model {name!r} is missing from this install ({d}); reinstall asktoact")
+    return d

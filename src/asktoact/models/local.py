@@ -56,6 +56,8 @@ class LocalModel(ChatModel):
                 from peft import PeftModel
 
                 model = PeftModel.from_pretrained(model, adapter)
+                if hasattr(model, "merge_and_unload"):  # inference only: merged LoRA weights decode faster
+                    model = model.merge_and_unload()
             model.to(self.device)
         model.eval()
         self.model, self.tok = model, tokenizer
@@ -127,6 +129,7 @@ class LocalModel(ChatModel):
                 kw.update(do_sample=False, temperature=None, top_p=None, top_k=None)
             if p.stop:
                 kw.update(stop_strings=list(p.stop), tokenizer=self.tok)
+            kw["stopping_criteria"] = [_LoopStop(enc["input_ids"].shape[1])]
             t0 = time.perf_counter()
             with self._gen_lock, torch.no_grad():
                 if p.seed is not None and p.temperature > 0:
@@ -150,6 +153,37 @@ class LocalModel(ChatModel):
         except Exception as e:  # deliver the failure to every waiter
             for r in batch:
                 r.loop.call_soon_threadsafe(_set, r.fut, None, e)
+
+
+def loop_length(ids: list[int], max_period: int = 8, min_span: int = 48) -> int:
+    """How many trailing tokens are one short pattern (period <= ``max_period``) repeated over at
+    least ``min_span`` tokens (0 if none): the degenerate loop small models fall into
+    (`"weight", "weight", ...`). A value copied once or a short list never reaches it."""
+    n = len(ids)
+    for per in range(1, max_period + 1):
+        if n < min_span or n < 2 * per:
+            break
+        k = per
+        while k < n and ids[n - 1 - k] == ids[n - 1 - (k % per)]:
+            k += 1
+        if k >= min_span:
+            return k
+    return 0
+
+
+def _LoopStop(n_prompt: int):
+    """A stopping criterion that ends each row of a batch once it loops (see ``loop_length``);
+    what it wrote stays as it is (an unfinished call is then an invalid turn, as it would be at
+    the token limit), and the batch no longer decodes to the limit for it."""
+    import torch
+    from transformers import StoppingCriteria
+
+    class LoopStop(StoppingCriteria):
+        def __call__(self, input_ids, scores, **kwargs):
+            gen = input_ids[:, n_prompt:].tolist()
+            return torch.tensor([loop_length(g[-64:]) > 0 for g in gen], device=input_ids.device)
+
+    return LoopStop()
 
 
 _CALL_MARKERS = ("[TOOL_CALLS]", "<|python_tag|>", "<tool_call>", "</tool_call>")

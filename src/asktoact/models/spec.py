@@ -4,6 +4,7 @@
   hf:PATH_OR_ID                    a local transformers model (folder or hub id)
   hf:PATH?adapter=DIR&dtype=bfloat16&batch=8    ... with a PEFT adapter and options
   embedded?adapter=DIR             the embedded model with your adapter
+  embedded:asktoact                the embedded model with the adapter shipped in the package
   openai:gpt-4o                    OpenAI (key from $OPENAI_API_KEY)
   openai:MODEL@http://host:8000/v1 any OpenAI-compatible server (vLLM, SGLang, llama.cpp ...)
   vllm:MODEL  sglang:MODEL  ollama:MODEL  llamacpp:MODEL   same, default local URLs
@@ -26,7 +27,10 @@ LOCAL_URLS = {"vllm": "http://localhost:8000/v1", "sglang": "http://localhost:30
 
 # Names a kind takes after ``kind:``; anything else is an error, never silently the base model.
 # A shipped trained model registers its name here (``register_variant("embedded", "asktoact", ...)``).
-VARIANTS: dict[str, dict[str, str]] = {"embedded": {"": "SmolLM2-135M-Instruct, the base model"}}
+VARIANTS: dict[str, dict[str, str]] = {"embedded": {
+    "": "SmolLM2-135M-Instruct, the base model",
+    "asktoact": "the base model with the adapter asktoact ships (trained to ask before it acts; native format)",
+}}
 
 # Options (``?name=value``) each family of kinds reads, with a check of the value.
 _DTYPES = ("auto", "float32", "bfloat16", "float16")
@@ -140,7 +144,14 @@ def _embedded(ms: ModelSpec) -> ChatModel:
 
     _check_paths(ms)
     o = ms.options
-    return LocalModel(str(embedded_model_dir()), adapter=o.get("adapter"), dtype=o.get("dtype", "float32"),
+    adapter = o.get("adapter")
+    if ms.target:  # a shipped variant: its adapter is part of the package
+        from .embedded import shipped_adapter_dir
+
+        if adapter:
+            raise ValueError(f"{ms.raw!r}: embedded:{ms.target} already is an adapter; use embedded?adapter=DIR for yours")
+        adapter = str(shipped_adapter_dir(ms.target))
+    return LocalModel(str(embedded_model_dir()), adapter=adapter, dtype=o.get("dtype", "float32"),
                       device=o.get("device"), batch_size=int(o.get("batch", 8)), spec=ms.raw)
 
 
