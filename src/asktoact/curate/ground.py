@@ -141,6 +141,8 @@ def implied(name: str, value: Any, text: str) -> bool:
 
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
+    if set(name_words(name)) & {"id", "ids", "index", "key", "code", "number", "num", "no"}:
+        return False  # an identifier is never a figure of speech ("a pair of tickets" is not ticket 2)
     for num, pat in _MULTIPLIERS.items():
         if float(value) == num and re.search(r"\b(?:" + pat + r")\b", text, re.I):
             return True
