@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,8 +62,15 @@ def analyse(sample: ToolSample) -> list[list[ArgView]]:
             a.why_not = "value only appears inside another value"
             continue
         a.location = Location(True, sorted({(s.start, s.end): s for _, ss in keep_parts for s in ss}.values(), key=lambda s: s.start), keep_parts)
-        if isinstance(a.value, str) and len(a.value.split()) > 8 and not _quoted(sample.query, a.location.spans[0]):
+        if isinstance(a.value, str) and len(a.value.split()) > 4 and not _quoted(sample.query, a.location.spans[0]):
             a.why_not = "a whole clause of the request, not a value"  # hiding it leaves no request
+            continue
+        if isinstance(a.value, (dict, list)) and sum(1 for _, ss in a.location.parts if ss) > 2 and any(
+                isinstance(x, (dict, list)) for x in (a.value.values() if isinstance(a.value, dict) else a.value)):
+            a.why_not = "a nested object stated in several places: no one phrase to rewrite"
+            continue
+        if any(in_code(sample.query, sp) for sp in a.location.spans):
+            a.why_not = "written inside code, JSON or a bracketed list"  # no words around it to rewrite
             continue
         # the same words stating two different things (a value, or a different parameter that
         # happens to be equal: "a 2 ... two times" for die face and rolls) are ambiguous
@@ -86,6 +94,32 @@ def analyse(sample: ToolSample) -> list[list[ArgView]]:
             a.linked_to = (first.call, first.name)
             a.why_not = f"same value as {first.call}.{first.name} (hidden together)"
     return views
+
+
+_CODE_OPEN = re.compile(r"[\[{(]")
+
+
+def in_code(text: str, s: Span) -> bool:
+    """The value sits in code-like syntax a sentence cannot be rebuilt around: a JSON field
+    (``"F1": 0.8``), a bracketed list (``[43.6, -79.3]``), an assignment (``x = 1``)
+    or a call's arguments (``f(a, 2)``). A plain list in words ("5, 10 and 15") is not code."""
+    before = text[max(0, s.start - 40):s.start]
+    after = text[s.end:s.end + 40]
+    b = before.rstrip(" '\"`")
+    if re.search(r"(?:[\w'\"]\s*:|=)$", b) and not re.search(r"\b(?:is|at|to|of)\s*:$", b):
+        return True
+    depth = 0
+    for ch in reversed(text[max(0, s.start - 200):s.start]):
+        if ch in ")]}":
+            depth -= 1
+        elif ch in "([{":
+            depth += 1
+            if depth > 0:
+                inner = text[max(0, s.start - 200):s.start]
+                close = re.search(r"[)\]}]", after)
+                opened = inner[inner.rfind(ch):]
+                return ch != "(" or ("," in opened or "," in (after[:close.start()] if close else "")) and close is not None
+    return bool(re.match(r"\s*['\"`]?\s*[,\]}]", after) and re.search(r"[\[{]", before))
 
 
 def _quoted(text: str, s: Span) -> bool:
@@ -143,7 +177,9 @@ def curate_sample(sample: ToolSample, seed: int, level_weights: dict[int, float]
     protected = [(sp.start, sp.end) for row in views for a in row
                  if a.location.found and (a.call, a.name) not in hidden and not (a.linked_to in removed)
                  for sp in a.location.spans]
-    new_query, results = rewrite_query(sample.query, plans, rewrite_rng, doc=doc, protected=protected) if plans else (sample.query, {})
+    issues: list[str] = []
+    new_query, results = (rewrite_query(sample.query, plans, rewrite_rng, doc=doc, protected=protected, issues=issues)
+                          if plans else (sample.query, {}))
     key_info = []
     missing: set[tuple[int, str]] = set()
     absent: list[str] = []
@@ -187,6 +223,8 @@ def curate_sample(sample: ToolSample, seed: int, level_weights: dict[int, float]
             meta["algorithm1_level"] = level_drawn
     if unaskable:
         meta["ungrounded"] = unaskable
+    if issues:
+        meta["rewrite_issues"] = issues
     not_eligible = {f"{a.call}.{a.name}": a.why_not for row in views for a in row
                     if not a.eligible and not (a.linked_to and a.linked_to in results)}
     if not_eligible:

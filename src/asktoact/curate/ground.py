@@ -126,6 +126,32 @@ def keyed_leaves(v: Any, key: str) -> list[tuple[str, Any]]:
     return [(key, v)]
 
 
+# numbers said as words of their own: "doubling its speed" is 2, "half the volume" 0.5
+_MULTIPLIERS = {2: r"doubl\w*|twice|twofold|two-fold|pair", 3: r"tripl\w*|thrice|threefold|three-fold",
+                4: r"quadrupl\w*|fourfold", 0.5: r"half|halv\w*", 12: r"dozen", 0.25: r"quarter"}
+# an object set moving from rest: its initial speed is 0 ("an object dropped from 100 m")
+_AT_REST = re.compile(r"\b(?:dropped|drops|drop|released|falls? freely|free[- ]fall|from rest|at rest|starts? from rest|stationary)\b", re.I)
+_START_WORDS = {"initial", "start", "starting", "begin"}
+
+
+def implied(name: str, value: Any, text: str) -> bool:
+    """A number the user said without writing it ("doubling" for 2, "a dozen" for 12, an
+    object "dropped" for an initial velocity of 0): general figures of speech, not world knowledge."""
+    from .rewrite import name_words
+
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if set(name_words(name)) & {"id", "ids", "index", "key", "code", "number", "num", "no"}:
+        return False  # an identifier is never a figure of speech ("a pair of tickets" is not ticket 2)
+    for num, pat in _MULTIPLIERS.items():
+        if float(value) == num and re.search(r"\b(?:" + pat + r")\b", text, re.I):
+            return True
+    ws = set(name_words(name))
+    if float(value) == 0 and ws & _START_WORDS and ws & {"velocity", "speed"} and _AT_REST.search(text):
+        return True
+    return False
+
+
 def ground(name: str, value: Any, schema: dict[str, Any], query: str, context: Sequence[Any] = ()) -> str | None:
     """The origin of a kept value (``USER``/``PROFILE``/``DEFAULT``/``OUTPUT``), or None when
     nothing the assistant can see states it."""
@@ -139,7 +165,7 @@ def ground(name: str, value: Any, schema: dict[str, Any], query: str, context: S
         if isinstance(leaf, bool) or leaf is None:
             desc = str(schema.get("description") or "") if key == name else ""
             kinds.append(USER if _bool_stated(key, said_stems, desc) else None)
-        elif _leaf_in(said, leaf, said_stems, enum=key == name and bool(schema.get("enum"))):
+        elif _leaf_in(said, leaf, said_stems, enum=key == name and bool(schema.get("enum"))) or implied(key, leaf, said):
             kinds.append(USER)
         elif prof and _leaf_in(prof, leaf):
             kinds.append(PROFILE)
@@ -174,7 +200,21 @@ def why_not_askable(name: str, value: Any, query: str, context: Sequence[Any], s
         return "probably the output of an earlier call in this turn (the corpus does not say)"
     if isinstance(value, str) and _CODE.match(value):
         return "a code inferred from the user's words"
-    said = stems(user_words(query, context))
+    words = user_words(query, context)
+    said = stems(words)
+    parts = stated_leaves(value)
+    if isinstance(value, (dict, list)) and any(_leaf_in(words, x) for x in parts):
+        return "the user stated part of it; the rest is not in their words"
+    if isinstance(value, list) and any(isinstance(x, str) and len(x) > 3 and any(
+            len(w) > 3 and stem(w) in said for w in _WORD.findall(x.lower())) for x in value):
+        return "the user gave only part of it; the rest would be a guess"
+    if isinstance(value, list) and value and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in value):
+        return "numbers the user never wrote: implied by the request or an earlier result, not a question to ask"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        digits = f"{value:g}" if isinstance(value, float) else str(value)
+        if re.search(r"(?<![\d.])" + re.escape(digits) + r"(?![\d])", words):
+            return "the number is in the text in a form the rewrite cannot take out"
+        return "a number the user never wrote: implied by the request or world knowledge, not a question to ask"
     if isinstance(value, str) and len(value) > 3:
         part = [w for w in _WORD.findall(value.lower()) if len(w) > 3 and not w.isdigit() and stem(w) in said]
         if part:  # "Chicago, Illinois" for "Chicago": the rest would be world knowledge

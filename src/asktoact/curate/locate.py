@@ -117,6 +117,10 @@ def string_forms(s: str) -> list[str]:
     out = [s]
     if s in _UNIT_WORDS or s.lower() in ("metric", "imperial"):
         out = list(_UNIT_WORDS.get(s, [])) + ([s] if len(s) > 1 else [])  # a bare "m" or "f" is never matched alone
+    m = re.fullmatch(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", s)  # "01-01-2021": either day-month or month-day order
+    if m:
+        a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        out += date_forms(y, a, b) + (date_forms(y, b, a) if a != b else [])
     m = _ISO_DATE.match(s)
     if m:
         y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -27,7 +28,7 @@ def leak_check(record: ICRecord) -> QualityInfo:
             if a.removed:
                 hidden = a.removed_value if a.method is not None and a.method.value == "partial" else a.value
                 for leaf in leaves(hidden):
-                    if find_scalar(q, leaf):
+                    if find_scalar(q, leaf) or _constant_said(q, leaf):
                         leaks.append(f"{call.name}[{ci}].{p}={leaf!r}")
             elif a.located and a.reference is None:
                 for leaf in leaves(a.value):
@@ -49,9 +50,21 @@ def leak_check(record: ICRecord) -> QualityInfo:
         reasons.append(f"style: {issue}")
     for u in record.metadata.get("ungrounded", []):
         reasons.append(f"ungrounded: {u}")
+    for u in record.metadata.get("rewrite_issues", []):
+        reasons.append(f"unnatural: {u}")
+    for ci, call in enumerate(record.key_info):  # the record must say what the text says
+        for p, a in call.arguments.items():
+            if a.removed and a.current_value and any(part not in q for part in a.current_value.split("; ")):
+                reasons.append(f"record: {call.name}[{ci}].{p} current_value {a.current_value!r} is not in the query")
     info.reasons = reasons
     info.passed = not reasons
     return info
+
+
+def _constant_said(text: str, leaf: Any) -> bool:
+    """An all-caps constant hidden while its word stays ("START" and "start the engine") is a giveaway."""
+    return (isinstance(leaf, str) and len(leaf) > 2 and leaf.isalpha() and leaf.isupper()
+            and re.search(r"\b" + re.escape(leaf) + r"\b", text, re.I) is not None)
 
 
 def _schema(record: ICRecord, tool: str, param: str) -> dict[str, Any]:

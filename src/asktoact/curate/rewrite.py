@@ -49,8 +49,10 @@ DET_CHOICES = ("a certain", "a specific", "a particular")
 # how an abstracted value is introduced, with weights: mostly the plain article a person
 # would use ("a city", "the file"), so that no marker phrase sets rewritten queries apart
 # (curate.shortcut measures it); "{a}" is "a" or "an" as the noun needs
-ABSTRACT_FORMS = (("the {n}", 4), ("some {n}", 2), ("{a} {n}", 1), ("a specific {n}", 1), ("a certain {n}", 0.5),
-                  ("a particular {n}", 0.5), ("the {n} I have in mind", 1), ("my {n}", 1))
+# (graders read "the {n}" for a never-mentioned thing and "the {n} I have in mind" as pointers
+# to something the assistant should already know: indefinite forms only)
+ABSTRACT_FORMS = (("{a} {n}", 4), ("some {n}", 2), ("a specific {n}", 1), ("a certain {n}", 1),
+                  ("a particular {n}", 0.5), ("my {n}", 1))
 _MY_NOUNS = {"account", "email", "email address", "username", "user name", "password", "address", "phone",
              "phone number", "user ID", "file", "budget", "order", "booking", "reservation"}
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]*|\d+|[=:#]")
@@ -102,6 +104,47 @@ def param_noun(pname: str, schema: dict[str, Any], value: Any) -> str:
     return out
 
 
+# names that say nothing a person would say about a value ("the option", "some source",
+# "the should contain"): a rewrite built on them reads like a form, not a request
+VAGUE_NOUNS = {"option", "options", "value", "values", "text", "data", "source", "destination", "target", "input",
+               "output", "content", "param", "parameter", "arg", "args", "argument", "arguments", "item", "key",
+               "mode", "flag", "status", "type", "kind", "string", "info", "information", "object", "element",
+               "entry", "field", "result", "val", "obj", "params", "config", "setting", "settings", "payload",
+               "body", "request", "response", "format", "method", "action", "operation", "criteria", "spec",
+               "specs", "details", "detail", "array", "list", "dict", "map", "node", "expression", "args array",
+               "left", "right", "lhs", "rhs", "i", "q", "s", "input text", "url-encoded input"}
+_NOT_NOUN_WORDS = {"should", "contain", "contains", "not", "is", "are", "has", "have", "get", "set", "do", "does",
+                   "can", "will", "must", "may", "include", "includes", "enable", "disable", "use", "allow", "return",
+                   "show", "only", "all", "new", "old", "first", "last", "next", "prev", "default", "custom", "each",
+                   "per", "by", "to", "from", "in", "on", "at", "of", "for", "with", "and", "or", "if", "x", "y", "z"}
+
+
+def hidden_noun(pname: str, schema: dict[str, Any], value: Any) -> tuple[str, bool]:
+    """The noun phrase a rewrite names a hidden value by, and whether a person would say it.
+
+    ``crop_type`` -> "type of crop", ``image_count`` -> "number of images", ``theme_keywords``
+    -> "theme"; a name that says nothing ("option", "source", "should contain") falls back
+    to the value's kind (a file, a date), and is reported as not natural otherwise."""
+    n = param_noun(pname, schema, value)
+    said_badly = n.lower() in VAGUE_NOUNS or any(w in _NOT_NOUN_WORDS for w in n.lower().split()) or len(n) <= 2
+    ws = n.split()
+    if len(ws) >= 2 and ws[-1] in ("type", "kind", "category") and ws[-2] not in ("data", "file", "content", "mime"):
+        n = f"type of {' '.join(ws[:-1])}"
+    elif len(ws) >= 2 and ws[-1] in ("count", "num") and ws[0] not in ("phone", "account", "id"):
+        head = " ".join(ws[:-1])
+        n = f"number of {head if head.endswith('s') else head + 's'}"
+    elif len(ws) >= 2 and ws[-1] in ("keyword", "keywords", "list", "name", "names", "value", "values", "string", "text", "str"):
+        n = " ".join(ws[:-1]) + ("s" if ws[-1].endswith("s") and not ws[-2].endswith("s") else "")
+    sv = value if isinstance(value, str) else None
+    if said_badly or n.lower() in VAGUE_NOUNS:
+        if sv and _FILE.match(sv) and " " not in sv:
+            return "file", True
+        if sv and re.fullmatch(r"[\w./\-~]+/[\w./\-~]*", sv):
+            return "path", True
+        return n, False
+    return n, True
+
+
 @dataclass
 class EditPlan:
     """What to hide for one parameter."""
@@ -128,6 +171,7 @@ class _Edit:
     end: int
     text: str
     key: tuple[int, str]
+    shown: bool = False  # the first occurrence of a value (or of one part of an object): its record's current_value
 
 
 def _words_before(text: str, pos: int, n: int = 6) -> list[tuple[int, int, str]]:
@@ -190,6 +234,9 @@ def _pp_removal(doc: Any, text: str, start: int, end: int, protected: list[tuple
     head = prep.head
     if head.pos_ in ("VERB", "AUX") and not any(c.dep_ in _COMPLEMENTS and c.i != prep.i for c in head.children):
         return None
+    after = prep.right_edge.i + 1
+    if head.pos_ in ("VERB", "AUX") and head.i == prep.i - 1 and (after >= len(doc) or doc[after].is_punct):
+        return None  # "sold at $25, with ...": the verb would be left hanging ("sold, with")
     sub = list(prep.subtree)
     a, b = sub[0].idx, sub[-1].idx + len(sub[-1])
     if not (a <= start and end <= b):
@@ -203,13 +250,17 @@ def _pp_removal(doc: Any, text: str, start: int, end: int, protected: list[tuple
         return None
     if any(ps < b and a < pe for ps, pe in protected):
         return None
+    if re.match(r"\s*(?:and|or)\b", text[b:]) and not re.search(r",\s*$", text[:a]):
+        return None  # "a rectangle with length 7 and breadth 3": the other half would hang
     kept = text[:a] + text[b:]
     if len(_WORD.findall(kept)) < 4:
         return None
     return a, b
 
 
-_NAMING_VERBS = {"titled", "called", "named", "entitled", "labeled", "labelled"}
+_NAMING_VERBS = {"titled", "called", "named", "entitled", "labeled", "labelled", "numbered"}
+_PURE_NAMES = {"name", "title", "id", "number", "code", "key", "value", "password", "username", "label", "tag", "word",
+               "text", "string", "phrase", "keyword", "term", "query", "pin", "token", "version"}
 
 
 def _appositive(doc: Any, text: str, s: int, e: int, span: Span) -> tuple[int, int] | None:
@@ -219,17 +270,22 @@ def _appositive(doc: Any, text: str, s: int, e: int, span: Span) -> tuple[int, i
         return None
     word = m.group(1)
     tail = text[e:]
-    if re.match(r"\s*(?:,|and\b|or\b|&)", tail) or re.search(r"(?:,|\band|\bor)\s*$", text[:s]):
-        return None  # one of a coordination ("two numbers, 36 and 48"): removing it breaks the list
-    if word.lower() in _NAMING_VERBS:
+    if word.lower() in _NAMING_VERBS and not re.search(r"(?:,|\band|\bor)\s*$", text[:s]):
         close = re.match(r"\)?", tail).end()
         return m.start(1) - (1 if m.start(1) > 0 and text[m.start(1) - 1] == " " else 0), e + close
+    if re.match(r"\s*(?:,|and\b|or\b|&)", tail) or re.search(r"(?:,|\band|\bor)\s*$", text[:s]):
+        return None  # one of a coordination ("two numbers, 36 and 48"): removing it breaks the list
+    quoted = (s > 0 and text[s - 1] in "'\"`(\u201c\u2018") or text[s:s + 1] in "'\"`" or "(" in m.group(2) or "," in m.group(2)
+    if not quoted or word.lower() in _PURE_NAMES:
+        return None  # "breadth 3", "the name 'X'": without the value the noun says nothing
     if doc is None:
         return None
     prev = [t for t in doc if t.idx == m.start(1)]
     if not prev or prev[0].pos_ not in ("NOUN", "PROPN") or prev[0].lower_ in ("is", "of"):
         return None
     pv = prev[0]
+    if pv.i > 0 and doc[pv.i - 1].lower_ in ("and", "or", ","):
+        return None  # "... and color 'Red'": without the value the last item hangs ("and color.")
     toks = [t for t in doc if t.idx < span.end and t.idx + len(t) > span.start]
     if not toks or not any(t.head.i == pv.i or pv.head.i == t.i for t in toks):
         return None
@@ -254,14 +310,231 @@ def _left_modifiers(doc: Any, start: int, end: int) -> int:
     return best
 
 
+# units of measure: a number in one is named by the quantity ("a certain radius"), a number
+# of anything else is a count ("a number of nights")
+MEASURES = {"km", "kilometers", "kilometres", "kilometer", "miles", "mile", "meters", "metres", "meter", "metre", "m",
+            "cm", "mm", "kg", "g", "grams", "gram", "pounds", "pound", "lbs", "lb", "feet", "foot", "ft", "inches", "inch",
+            "degrees", "degree", "celsius", "fahrenheit", "kelvin", "mph", "kmh", "mpg", "percent", "%", "dollars",
+            "dollar", "usd", "eur", "euros", "euro", "liters", "litres", "liter", "litre", "ml", "gallons", "gallon",
+            "newtons", "joules", "watts", "volts", "amperes", "ampere", "amps", "ohms", "hz", "khz", "mhz", "ghz",
+            "pascals", "pa", "kpa", "atm", "sq", "square", "cubic", "mg", "oz", "ounces", "tons", "tonnes", "acres",
+            "hectares", "yards", "yard", "k", "c", "f", "j", "n", "w", "v", "a", "s", "ms", "sec", "seconds", "second",
+            "m/s", "km/h", "g/cm^3", "cm^3", "m^2", "m^3", "kwh", "btu", "calories", "kcal", "bytes", "gb", "mb", "kb",
+            "tb", "db", "ev", "mol", "mols", "moles", "pixels", "px", "bpm", "rpm", "knots", "psi", "units", "unit"}
+_NP_LEFT = {"det", "amod", "compound", "nmod", "advmod", "quantmod", "predet", "nummod", "poss", "case", "punct"}
+
+
+def _toks(doc: Any, s: int, e: int) -> list[Any]:
+    return [t for t in doc if t.idx < e and t.idx + len(t) > s]
+
+
+def _np_text(doc: Any, head: Any, skip: set[int], stop: int) -> str:
+    """The words of ``head``'s noun phrase up to ``head`` (determiners and skipped tokens left out)."""
+    ws = [t.text for t in doc[_np_left(doc, head, stop):head.i + 1] if t.i not in skip and t.dep_ not in ("det", "poss", "predet")
+          and not (t.dep_ == "punct" and t.text in "'\"`")]
+    return " ".join(w if (w.isupper() and len(w) > 1) or w[:1].isupper() and not doc[0].text == w else w.lower() for w in ws)
+
+
+def _np_left(doc: Any, head: Any, stop: int = 0) -> int:
+    """Index of the first token of ``head``'s pre-modifiers (not before ``stop``)."""
+    left = head.i
+    for c in head.lefts:
+        if c.dep_ in _NP_LEFT and c.i >= stop:
+            left = min(left, c.left_edge.i if c.left_edge.i >= stop else c.i)
+    return left
+
+
+def _pick_det(rng: random.Random, noun: str, plural: bool) -> str:
+    if plural:
+        return rng.choices(["some", "certain", "specific"], weights=[3, 1, 1], k=1)[0]
+    det = rng.choices(["{a}", "some", "a certain", "a specific", "a particular"], weights=[4, 1, 1.5, 1, 0.5], k=1)[0]
+    return det.format(a=_article(noun))
+
+
+def _is_plural(tok: Any) -> bool:
+    return tok.tag_ in ("NNS", "NNPS")
+
+
+def _np_rewrite(doc: Any, text: str, s: int, e: int, plan: EditPlan, noun: str, good: bool, nwords: set[str],
+                rng: random.Random, protected: list[tuple[int, int]], only_list: bool = False,
+                issues: list[str] | None = None) -> tuple[int, int, str] | None:
+    """Rewrite the whole noun phrase that carries the value [s, e), read from the parse:
+
+    * a number with its unit: "a radius of 4 inches" -> "a certain radius", "at 30 degree
+      Celsius" -> "at a specific temperature", "the next 20 years" -> "a number of years";
+    * a unit hidden after a kept number: "4 inches" -> "4";
+    * a value naming a noun that stays: "the upcoming Eminem concert" -> "an upcoming concert",
+      "position 5" -> "a certain position", "Eminem's concert" -> "an artist's concert";
+    * the later item of a list: "36 and 48" -> "36 and another number".
+    None when the parse shows none of these (the caller falls back to the value alone)."""
+    if doc is None:
+        return None
+    V = _toks(doc, s, e)
+    if not V:
+        return None
+    ids = {t.i for t in V}
+    first, last = V[0], V[-1]
+    tops = [t for t in V if t.head.i not in ids or t.head is t]
+    if len(tops) != 1:
+        return None
+    top = tops[0]
+    is_num = isinstance(plan.value, (int, float)) and not isinstance(plan.value, bool) or top.pos_ == "NUM" and len(V) == 1
+
+    def free(a: int, b: int) -> bool:
+        return not any(ps < b and a < pe for ps, pe in protected if not (s <= ps and pe <= e))
+
+    def span_of(i: int, j: int) -> tuple[int, int]:
+        return doc[i].idx, doc[j].idx + len(doc[j])
+
+    # the later item of a list: "36 and 48" -> "36 and another number"
+    if top.dep_ == "conj" and top.head.i < first.i and doc[first.i - 1].lower_ in ("and", "or", ",", "&"):
+        h = top.head
+        while h.dep_ == "conj":
+            h = h.head
+        if h.dep_ in ("compound", "amod", "nmod") and h.head.i > last.i and h.head.pos_ in ("NOUN", "PROPN"):
+            if issues is not None:  # "Monza and Silverstone tracks": "another track tracks" is no English
+                issues.append(f"one of coordinated modifiers ({plan.key[1]!r}): no natural way to hide it in place")
+            return None
+        n = noun
+        if h.dep_ in ("nummod", "appos", "npadvmod") and h.head.pos_ == "NOUN" and h.head.i < h.i:
+            n = _singular(h.head.lower_)
+        elif not good:
+            return None
+        return s, e, f"another {_singular(n)}"
+    if only_list:
+        return None
+    if is_num and issues is not None and (any(c.dep_ == "conj" for c in top.children)
+                                          or re.match(r"\s*(?:,\s*|\s(?:and|or)\s+)[-$]?\d", text[e:])):
+        issues.append(f"first of a list of numbers ({plan.key[1]!r}): no natural way to hide it in place")
+    # a unit after a kept number: "a radius of 4 inches" with the unit hidden -> "a radius of 4"
+    if not is_num and len(V) == 1 and top.pos_ in ("NOUN", "PROPN", "X") and top.lower_ in MEASURES | UNITS:
+        nums = [c for c in top.lefts if c.dep_ == "nummod" and c.i == top.i - 1]
+        if nums:
+            return doc[top.i - 1].idx + len(doc[top.i - 1]), e, ""
+    if is_num:
+        # the noun the number counts or measures, to its right ("20 years", "30 degree Celsius", "5.2 g/cm^3")
+        if top.i in ids and not top.like_num and top.lower_ in MEASURES:
+            h = top  # the unit is part of the value's text ("5%")
+        else:
+            h = top.head if top.dep_ in ("nummod", "quantmod", "compound", "amod", "npadvmod", "nmod") else None
+            if h is None or h.i <= last.i or (h.pos_ not in ("NOUN", "PROPN", "X", "SYM") and h.text[:1].isalnum()):
+                return _named_left(doc, text, s, e, top, first, last, plan, noun, good, rng, free)
+        while h.dep_ in ("compound", "nmod") and h.head.i > h.i and all(doc[k].pos_ in ("NOUN", "PROPN", "PUNCT", "SYM", "X") for k in range(h.i + 1, h.head.i + 1)):
+            h = h.head
+        if any(doc[k].pos_ not in ("NOUN", "PROPN", "PUNCT", "SYM", "X", "NUM") for k in range(last.i + 1, h.i + 1)):
+            return None
+        unit_words = [doc[k].lower_ for k in range(last.i + 1, h.i + 1) if doc[k].pos_ != "PUNCT"]
+        measure = any(w in MEASURES for w in unit_words) or h.lower_ in MEASURES
+        left = _np_left(doc, h)
+        left = min(left, first.i)
+        if any(doc[k].dep_ not in _NP_LEFT and k not in ids for k in range(left, first.i)):
+            left = first.i
+        a, b = span_of(left, h.i)
+        k = h.i + 1  # the rest of a unit: "sq ft", "g/cm^3", "ft." before a lower-case word
+        while k < len(doc) and (doc[k].lower_.rstrip(".") in MEASURES or doc[k].idx == b and doc[k].text[:1] in "/^°"):
+            b = doc[k].idx + len(doc[k])
+            k += 1
+        if text[b:b + 1] == "." and re.match(r"\.\s+[a-z]", text[b:]):
+            b += 1
+        if not free(a, b):
+            return None
+        if measure:
+            # "a radius of 4 inches", "fuel efficiency 20 mpg": the quantity's own noun names it
+            n = h.head if (h.dep_ == "pobj" and h.head.lower_ == "of" and h.head.head.pos_ == "NOUN") else None
+            if n is not None:
+                n = n.head
+            elif h.dep_ in ("appos", "npadvmod", "nmod") and h.head.pos_ == "NOUN" and h.head.i < first.i:
+                n = h.head
+            if n is not None and n.i < first.i and n.i >= first.i - 3:
+                nl = _np_left(doc, n)
+                na, _ = span_of(nl, n.i)
+                if free(na, b):
+                    phrase = _np_text(doc, n, set(), nl)
+                    if not phrase:
+                        return None
+                    return na, b, f"{_pick_det(rng, phrase, _is_plural(n))} {phrase}"
+            if not good:
+                return None
+            return a, b, f"{_pick_det(rng, noun, False)} {noun}"
+        if isinstance(plan.value, float) and not float(plan.value).is_integer() or not _is_plural(h) and h.lower_ not in UNITS:
+            words = " ".join(doc[k].text for k in range(last.i + 1, h.i + 1) if doc[k].pos_ != "PUNCT")
+            return a, b, f"{_pick_det(rng, words, False)} {words}"
+        unit = h.text if h.text[:1].islower() else h.lower_
+        if not _is_plural(h) and not unit.endswith("s"):
+            unit = unit + "s"
+        q = rng.choices(["a certain number of", "a number of", "a specific number of", "some number of"],
+                        weights=[2, 2, 1, 0.5], k=1)[0]
+        return a, b, f"{q} {unit}"
+    # the value stands before the noun it names ("the Eminem concert", "the New York public library")
+    if top.dep_ in ("compound", "nmod", "amod") and top.head.i > last.i and top.head.pos_ == "NOUN":
+        if any(c.dep_ == "conj" for c in top.children):
+            if issues is not None:
+                issues.append(f"one of coordinated modifiers ({plan.key[1]!r}): no natural way to hide it in place")
+            return None
+        h = top.head
+        while h.dep_ == "compound" and h.head.i > h.i and h.head.pos_ == "NOUN":
+            h = h.head
+        if any(k not in ids and doc[k].dep_ not in _NP_LEFT for k in range(last.i + 1, h.i)):
+            return None
+        left = _np_left(doc, h)
+        a, b = span_of(left, h.i)
+        if not free(a, b) or any(k not in ids and doc[k].pos_ == "PROPN" for k in range(left, h.i + 1)):
+            return None
+        rest = _np_text(doc, h, ids, left)
+        det = [c for c in h.lefts if c.dep_ in ("det", "poss") and c.i not in ids and c.i >= left]
+        if det and det[0].lower_ in ("the", "my", "your", "our", "his", "her", "their", "this", "that"):
+            # "at the New York public library" -> "at the public library": the value goes, the phrase stays
+            return a, b, f"{det[0].text} {rest}"
+        return a, b, f"{_pick_det(rng, rest, _is_plural(h))} {rest}"
+    # a possessor: "Eminem's concert" -> "a certain artist's concert"
+    if top.dep_ == "poss" and good and re.match(r"['\u2019]s?\b", text[e:]):
+        left = _np_left(doc, top)
+        a, _ = span_of(left, first.i)
+        m = re.match(r"['\u2019]s?", text[e:])
+        return a, e + m.end(), f"{_pick_det(rng, noun, False)} {noun}{m.group(0)}"
+    return _named_left(doc, text, s, e, top, first, last, plan, noun, good, rng, free)
+
+
+def _named_left(doc: Any, text: str, s: int, e: int, top: Any, first: Any, last: Any, plan: EditPlan, noun: str,
+                good: bool, rng: random.Random, free: Any) -> tuple[int, int, str] | None:
+    """The value right after the noun naming it ("from position 5", "with player ID 170085"):
+    the noun phrase becomes "a certain position"."""
+    h = top.head
+    if top.dep_ not in ("appos", "nummod", "npadvmod", "compound", "nmod", "attr") or h.i >= first.i or h.pos_ not in ("NOUN", "PROPN"):
+        return None
+    if text[doc[h.i].idx + len(doc[h.i]):s].strip(" '\"`:") != "":
+        return None
+    if any(c.dep_ in ("conj", "cc") for c in top.children) or h.tag_ in ("NNS", "NNPS"):
+        return None  # "the numbers 36 and 48": the noun names the list, not this value
+    left = _np_left(doc, h)
+    a = doc[left].idx
+    if not free(a, e):
+        return None
+    phrase = _np_text(doc, h, set(), left)
+    if not phrase or phrase.lower() in VAGUE_NOUNS:
+        return None
+    end_q = e + (1 if e < len(text) and text[e] in "'\"`" and text[s - 1:s] in "'\"`" else 0)
+    return a, end_q, f"{_pick_det(rng, phrase, False)} {phrase}"
+
+
 def _plan_span(text: str, span: Span, plan: EditPlan, first: bool, rng: random.Random,
                allow_removal: bool, partial: bool, doc: Any = None,
-               protected: list[tuple[int, int]] | None = None) -> tuple[int, int, str, str]:
-    """Return (start, end, replacement, method) for one occurrence."""
+               protected: list[tuple[int, int]] | None = None,
+               issues: list[str] | None = None, single: bool = True) -> tuple[int, int, str, str]:
+    """Return (start, end, replacement, method) for one occurrence; what could not be
+    written naturally is added to ``issues`` (the record is then rejected)."""
     s, e = _expand_quotes(text, span.start, span.end)
     if s > 0 and text[s - 1] in "$\u20ac\u00a3\u00a5":  # "$1000": the currency sign goes with the value
         s -= 1
-    noun = param_noun(plan.key[1], plan.schema, plan.value)
+    s0, e0 = s, e
+    noun, good = hidden_noun(plan.key[1], plan.schema, plan.value)
+    mco = re.match(r"\s+([A-Za-z]+s)\b", text[e:])
+    if (first and issues is not None and mco and _stem1(mco.group(1).lower()) in {_stem1(w) for w in name_words(plan.key[1])}
+            and (re.search(r"(?:,|\band|\bor)\s*$", text[:s]) or re.match(r"\s*(?:,|and\b|or\b)", text[e:]) is None
+                 and re.search(r"\b(?:and|or)\s+\w+\s*$", text[:s]))):
+        issues.append(f"one of coordinated modifiers ({plan.key[1]!r}): no natural way to hide it in place")
+    if text[s:s + 1] in "$\u20ac\u00a3\u00a5" and text[s:s + 1] and not good:  # "$10,000": an amount of money
+        noun, good = "amount", True
     nwords = (set(name_words(plan.key[1])) | set(noun.lower().split())) - REMOVAL_PREPS - DETERMINERS - {"and", "or", "is"}
     nstems = {_stem1(w) for w in nwords}
     is_num = isinstance(plan.value, (int, float)) or bool(re.fullmatch(r"[\d.,]+", span.text))
@@ -276,7 +549,14 @@ def _plan_span(text: str, span: Span, plan: EditPlan, first: bool, rng: random.R
     elif nxt and not partial and (nxt[2].lower() in (nwords | GENERIC_NOUNS) or _stem1(nxt[2].lower()) in nstems):
         # "the 'temp' directory": the noun after the value names it (one value: "Brie cheeses" -> "cheese")
         noun = nxt[2] if isinstance(plan.value, (list, tuple)) else _stem1(nxt[2])
+        good = noun.lower() not in VAGUE_NOUNS
         e = nxt[1]
+    # the name said after the value ("34.05 for latitude"): it goes with it
+    for m_after in (re.match(r"\s+(?:for|as)\s+(?:the\s+)?([A-Za-z]+\s[A-Za-z]+)\b", text[e:]),
+                    re.match(r"\s+(?:for|as)\s+(?:the\s+)?([A-Za-z]+)\b", text[e:])):
+        if m_after and all(w.lower() in nwords or _stem1(w.lower()) in nstems for w in m_after.group(1).split()):
+            e += m_after.end()
+            break
     # words naming the parameter just before the value ("player ID 170085", "a base of 10")
     before = _words_before(text, s)
     consumed: list[tuple[int, int, str]] = []
@@ -311,11 +591,25 @@ def _plan_span(text: str, span: Span, plan: EditPlan, first: bool, rng: random.R
     if prev and prev[0][2].lower() in DETERMINERS and _only_space_between(text, prev[0][1], last_start):
         det = prev[0]
     start = det[0] if det and not partial else last_start
+    # a determiner or adjective of the same phrase stays in front ("my established client id
+    # 'c_520'", "an exciting concert"): the replacement then takes no article of its own
+    bare = False
+    if doc is not None and not det and not partial:
+        inner = _toks(doc, start, e)
+        lefts = [c for t in inner for c in t.lefts if c.idx < start] if inner else []
+        bare = (any(c.dep_ in ("det", "poss", "amod") and c.i == inner[0].i - 1 for c in lefts)
+                and any(c.dep_ in ("det", "poss") for c in lefts))
+        if not bare and any(c.dep_ == "amod" and c.i == inner[0].i - 1 for c in lefts) and issues is not None:
+            issues.append(f"an adjective without article before the hidden {plan.key[1]!r}: no natural phrase")
     copula = False
-    if not named and before and before[0][2].lower() in ("is", "=", ":", "was", "equals") and _only_space_between(text, before[0][1], s):
+    if not named and before and before[0][2].lower() in ("is", "=", ":", "was", "equals", "are", "were", "been", "be") and _only_space_between(text, before[0][1], s):
         noun = "number" if is_num and not unit else "value"
-        copula = before[0][2].lower() in ("is", "was") and not is_num
+        copula = before[0][2].lower() in ("is", "was", "are", "were", "been", "be")
     unit_phrase = None
+    if is_num and not unit:  # "5 N/C", "3 m/s": a unit written with a slash
+        mu = re.match(r"\s*([A-Za-z\u00b0%][\w\u00b0^]*(?:/[\w^]+)+)", text[e:])
+        if mu:
+            e += mu.end()
     if unit:
         unit_phrase = "percentage" if unit.lower() in ("%", "percent") else f"number of {unit}"
     # a measured quantity keeps its own name ("a certain temperature", "a radius"); only a bare
@@ -326,17 +620,30 @@ def _plan_span(text: str, span: Span, plan: EditPlan, first: bool, rng: random.R
         noun_phrase = shown if (measured or not unit) else (unit_phrase or shown)
     else:
         noun_phrase = noun if measured else (unit_phrase or noun)
+    if partial and first and doc is not None:
+        npr = _np_rewrite(doc, text, s0, e0, plan, noun, good, nwords, rng, protected or [], only_list=True)
+        if npr is not None:
+            return npr[0], npr[1], npr[2], "partial"
     if partial:
         if isinstance(plan.value, (list, tuple)) and any(isinstance(x, (list, tuple, dict)) for x in plan.value):
             noun_phrase = "number" if is_num else "value"  # an element of a matrix: name the element, not the whole
+        if not named and issues is not None and (noun_phrase == "value" or not good and noun_phrase == noun):
+            issues.append(f"no natural phrase for an item of {plan.key[1]!r} (would be {noun_phrase!r})")
         if plan.location.spans and span.start <= plan.location.spans[0].start:  # the first of the list
             return s, e, abstract_phrase(_singular(noun_phrase), rng), "partial"
         return s, e, f"another {_singular(noun_phrase)}", "partial"
+    nv = _words_before(text, s, 1)
+    if nv and nv[0][2].lower() in _NAMING_VERBS and _only_space_between(text, nv[0][1], s):
+        # "a directory named 'test'" said again later: "a directory with a certain name ... that name"
+        label = {"titled": "title", "entitled": "title", "numbered": "number"}.get(nv[0][2].lower(), "name")
+        if not first:
+            return s, e, f"that {label}", "abstraction"
+        return nv[0][0], e, f"with {rng.choice(['a certain', 'a specific', 'a particular'])} {label}", "abstraction"
     if not first:
         return start, e, f"that {noun_phrase}", "abstraction"
     # the value stands beside the noun that names it ("a document titled 'x.txt'", "the term
     # 'Anomaly'", "an audio file (a.wav)", "its FAA identifier, AVL"): the value alone goes
-    app = _appositive(doc, text, s, e, span) if not partial and first else None
+    app = _appositive(doc, text, s, e, span) if not partial and first and single else None
     if app is not None:
         return app[0], app[1], "", "removal"
     # complete removal of the whole constituent carrying the value, where the sentence survives
@@ -353,28 +660,44 @@ def _plan_span(text: str, span: Span, plan: EditPlan, first: bool, rng: random.R
             if len(_WORD.findall(kept)) >= 4:
                 return head[0][0], e, "", "removal"
     end_mark = span.text[-1] if span.text[-1:] in "!?." and re.match(r"['\"`\u201d\u2019]?\s+[A-Z]", text[span.end:]) else ""
+    if doc is not None and not copula:
+        npr = _np_rewrite(doc, text, s0, e0, plan, noun, good, nwords, rng, protected or [], issues=issues)
+        if npr is not None:
+            a = npr[0]
+            if named and start < a <= s0 and npr[2].endswith(noun):  # "humidity of 65%" -> "a certain humidity"
+                a = start
+            return a, npr[1], npr[2] + (end_mark if npr[2] else ""), "abstraction" if npr[2] else "removal"
+    if not good and not named and issues is not None:
+        issues.append(f"no natural phrase for the hidden {plan.key[1]!r} (would be {noun_phrase!r})")
     if copula:  # "my customer ID is C12345" -> "my customer ID is a specific one"
         return start, e, rng.choice(ONE_FORMS) + end_mark, "abstraction"
+    if bare:
+        return start, e, noun_phrase + end_mark, "abstraction"
     return start, e, abstract_phrase(noun_phrase, rng) + end_mark, "abstraction"
 
 
-ONE_FORMS = ("a specific one", "a particular one", "one I have", "the one on file", "the usual one")
+ONE_FORMS = ("a specific one", "a particular one", "a certain one")
 
 
 def _article(noun: str) -> str:
     w = noun.split()[0] if noun.split() else noun
     if w.isupper() and len(w) <= 5:  # initialisms: "an ID", "a URL"
         return "an" if w[0] in "AEFHILMNORSX" else "a"
-    return "an" if w[:1].lower() in "aeio" or w.lower().startswith(("hour", "un")) and not w.lower().startswith("uni") else "a"
+    lw = w.lower()
+    if lw[:1] == "u":  # "an upcoming", "an update", but "a unit", "a user"
+        return "a" if lw.startswith(("uni", "use", "usu", "uti", "ura", "uro", "ubi")) or len(lw) < 3 else "an"
+    return "an" if lw[:1] in "aeio" or lw.startswith("hour") else "a"
 
 
 def abstract_phrase(noun: str, rng: random.Random) -> str:
     """One way to name a value without giving it ("a city", "the file", "a specific date")."""
     forms = [(f, w) for f, w in ABSTRACT_FORMS if f != "my {n}" or noun in _MY_NOUNS]
+    if noun.split() and noun.split()[-1].lower() in _PURE_NAMES:  # "a certain ID": "an ID" says nothing
+        forms = [("a certain {n}", 1), ("a specific {n}", 1), ("a particular {n}", 0.5), ("some {n}", 0.5)]
     head = noun.split(" of ")[0].split()[-1:] or [""]
-    plural = head[0].endswith("s") and not head[0].endswith(("ss", "us", "is")) and len(head[0]) > 3
+    plural = head[0].endswith("s") and not head[0].endswith(("ss", "us", "is", "species", "series")) and len(head[0]) > 3
     if plural:  # "some results", "the results", "certain keywords"
-        forms = [("some {n}", 2), ("the {n}", 3), ("certain {n}", 1), ("specific {n}", 1)]
+        forms = [("some {n}", 3), ("certain {n}", 1), ("specific {n}", 1)]
     f = rng.choices([f for f, _ in forms], weights=[w for _, w in forms], k=1)[0]
     return f.format(a=_article(noun), n=noun)
 
@@ -390,7 +713,7 @@ _GENERIC_KEYS = {"name", "value", "type", "id", "text", "data", "item", "content
 
 
 def _object_edits(query: str, plan: EditPlan, rng: random.Random, doc: Any,
-                  protected: list[tuple[int, int]]) -> tuple[list[_Edit], EditResult]:
+                  protected: list[tuple[int, int]], issues: list[str] | None = None) -> tuple[list[_Edit], EditResult]:
     """A nested object is one intent: every stated part goes, each named by its own field
     ("for a cheese, enhance a characteristic"), all recorded under the one parameter."""
     from .ground import keyed_leaves
@@ -405,13 +728,13 @@ def _object_edits(query: str, plan: EditPlan, rng: random.Random, doc: Any,
                        required=False, force_abstraction=True)
         for k, sp in enumerate(spans):
             s, e, rep, _ = _plan_span(query, sp, sub, first=(k == 0), rng=rng, allow_removal=False, partial=False,
-                                      doc=doc, protected=protected)
+                                      doc=doc, protected=protected, issues=issues, single=len(spans) == 1)
             s, e = _clamp(s, e, sp.start, sp.end, protected)
             if orig is None:
                 orig = query[s:e].strip()
             if k == 0:
                 shown.append(rep)
-            edits.append(_Edit(s, e, rep, plan.key))
+            edits.append(_Edit(s, e, rep, plan.key, shown=k == 0))
     res = EditResult(original_value=orig or "", current_value="; ".join(shown), method="abstraction", removed_value=plan.value)
     return edits, res
 
@@ -428,18 +751,21 @@ def _clamp(s: int, e: int, vs: int, ve: int, protected: list[tuple[int, int]]) -
 
 
 def rewrite_query(query: str, plans: list[EditPlan], rng: random.Random, doc: Any = None,
-                  protected: list[tuple[int, int]] = ()) -> tuple[str, dict[tuple[int, str], EditResult]]:
+                  protected: list[tuple[int, int]] = (),
+                  issues: list[str] | None = None) -> tuple[str, dict[tuple[int, str], EditResult]]:
     """Hide every planned value. Returns the new query and what happened per parameter.
 
     ``doc`` is the query's spaCy parse (removal of whole constituents); ``protected`` are
-    the character spans of kept values, which no edit may touch."""
+    the character spans of kept values, which no edit may touch; what could not be written
+    naturally is appended to ``issues``. Each result's ``current_value`` is the exact text
+    that now stands where the value was ("" when it was removed)."""
     edits: list[_Edit] = []
     results: dict[tuple[int, str], EditResult] = {}
     protected = list(protected)
     for plan in plans:
         loc = plan.location
         if isinstance(plan.value, dict) or (isinstance(plan.value, list) and any(isinstance(x, dict) for x in plan.value)):
-            eds, res = _object_edits(query, plan, rng, doc, protected)
+            eds, res = _object_edits(query, plan, rng, doc, protected, issues)
             edits += eds
             results[plan.key] = res
             continue
@@ -455,11 +781,11 @@ def rewrite_query(query: str, plans: list[EditPlan], rng: random.Random, doc: An
         for k, sp in enumerate(targets):
             s, e, rep, m = _plan_span(query, sp, plan, first=(k == 0), rng=rng,
                                       allow_removal=allow_removal and k == 0 and len(targets) == 1, partial=partial,
-                                      doc=doc, protected=protected)
+                                      doc=doc, protected=protected, issues=issues, single=len(targets) == 1)
             s, e = _clamp(s, e, sp.start, sp.end, protected)
             if k == 0:
                 orig, cur, method = query[s:e].strip(), rep, m
-            edits.append(_Edit(s, e, rep, plan.key))
+            edits.append(_Edit(s, e, rep, plan.key, shown=k == 0))
         results[plan.key] = EditResult(original_value=orig or "", current_value=cur or "", method=method or "abstraction",
                                        removed_value=removed_value)
     # two different values abstracted to the same phrase read better as "a certain X ... another X"
@@ -486,19 +812,41 @@ def rewrite_query(query: str, plans: list[EditPlan], rng: random.Random, doc: An
         if m2:
             first_phrase.setdefault((ed.key, m2.group(1)), ed.text)
     # apply right to left; an edit overlapping an applied one shrinks to what is free
+    made = list(edits)
     edits.sort(key=lambda x: (x.start, x.end))
     merged: list[_Edit] = []
+    standing: dict[int, str] = {}  # id of an edit -> the text that now stands for it
     for ed in edits:
         if merged and ed.start < merged[-1].end:
             prev = merged[-1]
             if ed.end <= prev.end:
+                standing[id(ed)] = prev.text
                 continue  # fully inside: its value disappears with the other edit
-            ed = _Edit(prev.end, ed.end, ed.text, ed.key)
+            standing[id(ed)] = ed.text
+            ed = _Edit(prev.end, ed.end, ed.text, ed.key, ed.shown)
         merged.append(ed)
     out = query
     for ed in reversed(merged):
         out = out[: ed.start] + ed.text + out[ed.end :]
-    return tidy(out, query), results
+    out = tidy(out, query)
+    for key, res in results.items():  # what the record says stands there is what stands there
+        parts = []
+        for ed in made:
+            if ed.key == key and ed.shown:
+                t = _standing_text(out, standing.get(id(ed), ed.text))
+                if t and t not in parts:
+                    parts.append(t)
+        res.current_value = "; ".join(parts)
+    return out, results
+
+
+def _standing_text(out: str, text: str) -> str:
+    """``text`` as it now reads in ``out`` (tidy may capitalise it); "" when it is gone."""
+    text = text.strip()
+    if not text or text in out:
+        return text
+    i = out.lower().find(text.lower())
+    return out[i:i + len(text)] if i >= 0 else ""
 
 
 _DANGLING = re.compile(r"\b(?:with|for|from|in|at|on|to|by|of|the|a|an|and|or|using)\s*([.?!,;])", re.I)
@@ -513,7 +861,8 @@ def tidy(text: str, original: str | None = None) -> str:
     t = re.sub(r",\s*([.?!])", r"\1", t)
     t = re.sub(r",\s*,", ",", t)
     t = re.sub(r"\b(?:a|an|the|my|your|some) (a certain|a specific|a particular|another|an?|the|some|my)\b(?= \w)", r"\1", t, flags=re.I)
-    t = re.sub(r"(\w(?:'s|s')) (?:a certain|a specific|a particular|an?|the|some|my) (?=\w)", r"\1 ", t)  # "Jordan's the stat"
+    t = re.sub(r"\b([A-Z]\w*(?:'s|s')) (?:a certain|a specific|a particular|the|some|my) (?=\w)",  # "Jordan's the stat"
+               lambda m: m.group(0) if original and m.group(0) in original else m.group(1) + " ", t)
     prev = None
     keep = {m.group(0).lower() for m in _DANGLING.finditer(original)} if original else set()
     while prev != t:

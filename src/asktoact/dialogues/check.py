@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from ..curate.ground import PROFILE_PREFIX, _leaf_in, stated_leaves, stems
+from ..curate.ground import PROFILE_PREFIX, _leaf_in, implied, stated_leaves, stems
 from ..protocol import EOE, PARAMETER_EVALUATION, QUESTION, SOE, SUMMARY, outside_spans, parse_turn, solution_json, \
     strip_markers
 from ..schema import Dialogue, ErrorType
@@ -129,7 +129,8 @@ def grounding_violations(d: Dialogue) -> list[str]:
                 continue
             where = {"from the user's profile": "profile", "from the output of an earlier call": "output"}.get(origin or "", "user")
             missing = [x for x in stated_leaves(value)
-                       if not _leaf_in(said[where], x, said_stems if where == "user" else None, enum=True)]
+                       if not _leaf_in(said[where], x, said_stems if where == "user" else None, enum=True)
+                       and not (where == "user" and implied(param, x, said[where]))]
             if missing:
                 v.append(f"{what} stated as known but not in the {'user' + chr(39) + 's words so far' if where == 'user' else where} (ungrounded)")
     return v
