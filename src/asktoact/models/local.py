@@ -129,7 +129,7 @@ class LocalModel(ChatModel):
                 kw.update(do_sample=False, temperature=None, top_p=None, top_k=None)
             if p.stop:
                 kw.update(stop_strings=list(p.stop), tokenizer=self.tok)
-            kw["stopping_criteria"] = [_LoopStop(enc["input_ids"].shape[1])]
+            kw["stopping_criteria"] = [loop_stop(enc["input_ids"].shape[1])]
             t0 = time.perf_counter()
             with self._gen_lock, torch.no_grad():
                 if p.seed is not None and p.temperature > 0:
@@ -171,7 +171,7 @@ def loop_length(ids: list[int], max_period: int = 8, min_span: int = 48) -> int:
     return 0
 
 
-def _LoopStop(n_prompt: int):
+def loop_stop(n_prompt: int):
     """A stopping criterion that ends each row of a batch once it loops (see ``loop_length``);
     what it wrote stays as it is (an unfinished call is then an invalid turn, as it would be at
     the token limit), and the batch no longer decodes to the limit for it."""
@@ -180,8 +180,8 @@ def _LoopStop(n_prompt: int):
 
     class LoopStop(StoppingCriteria):
         def __call__(self, input_ids, scores, **kwargs):
-            gen = input_ids[:, n_prompt:].tolist()
-            return torch.tensor([loop_length(g[-64:]) > 0 for g in gen], device=input_ids.device)
+            tail = input_ids[:, max(n_prompt, input_ids.shape[1] - 64):].tolist()  # only the window it reads
+            return torch.tensor([loop_length(g) > 0 for g in tail], device=input_ids.device)
 
     return LoopStop()
 
