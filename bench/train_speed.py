@@ -82,7 +82,8 @@ def run_plain_trl(data: Path, out: Path, batch: int, max_len: int, rows) -> dict
     model = AutoModelForCausalLM.from_pretrained(str(embedded_model_dir()), dtype=torch.float32)
     ds = Dataset.from_list([{"input_ids": r.input_ids, "labels": r.labels} for r in rows])
     args = SFTConfig(output_dir=str(out), per_device_train_batch_size=batch, gradient_accumulation_steps=1,
-                     max_steps=-(-len(rows) // batch), learning_rate=1e-4, lr_scheduler_type="cosine", warmup_ratio=0.1,
+                     max_steps=-(-len(rows) // batch), learning_rate=1e-4, lr_scheduler_type="cosine",
+                     warmup_steps=-(-len(rows) // batch // 10) or 1,  # 10%, as ours and LLaMA-Factory's (no warmup_ratio in TRL >= 1)
                      logging_steps=1000, save_steps=100000, report_to="none", bf16=False, max_length=max_len,
                      dataset_kwargs={"skip_prepare_dataset": True}, gradient_checkpointing=False,
                      dataloader_pin_memory=False, seed=0)

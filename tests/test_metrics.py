@@ -111,3 +111,22 @@ def test_parser_tolerance():
     assert parse_turn("[SUMMARY] oops [{broken").kind == TurnKind.invalid
     # a question after an (erroneous) summary: the later tag decides
     assert parse_turn("[SUMMARY] [] Sorry, I still need more. [QUESTION] Which year?").kind == TurnKind.question
+
+
+def test_prose_that_asks_nothing_is_not_asking():
+    """An untrained model's first move is often prose (it explains what it would call): a text
+    turn, but not a question, so ASK must not count it."""
+    from asktoact.evaluate.metrics import aggregate, score_transcript
+    from asktoact.schema import TerminationReason, ToolCall, Transcript, Turn, TurnKind
+
+    gold = [ToolCall(name="f", arguments={"gene": "BRCA1"})]
+    prose = Turn(assistant="To find the protein sequence I will use the gene tool with the gene name.",
+                 kind=TurnKind.question, question="To find the protein sequence I will use the gene tool.")
+    asked = Turn(assistant="Which gene do you mean?", kind=TurnKind.question, question="Which gene do you mean?")
+    told = Turn(assistant="Please give me the gene name.", kind=TurnKind.question, question="Please give me the gene name.",
+                clarified=["0.gene"])
+    for turn, want in ((prose, 0), (asked, 100), (told, 100)):
+        t = Transcript(record_id="g", model="m", simulator="oracle", n_unspecified=1, unspecified=["0.gene"],
+                       turns=[turn, Turn(assistant="", kind=TurnKind.solution)], termination=TerminationReason.solution,
+                       solution=gold, ground_truth=gold, source="s")
+        assert aggregate([score_transcript(t)])["ASK"] == want, turn.assistant

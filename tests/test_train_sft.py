@@ -213,3 +213,31 @@ def test_exports(tok, tmp_path):
     d = pq.read_table(tmp_path / "hf" / "dialogues.parquet").to_pylist()
     assert d[2]["error_spans"][0]["message"] == 2 and len(d) == 3
     assert (tmp_path / "hf" / "tokenized.parquet").exists() and "Sources and licences" in (tmp_path / "hf" / "README.md").read_text()
+
+
+def test_act_share_balances_rows_by_first_move(tok, tmp_path):
+    """Question-first rows outnumber call-first ones after the length cut; ``act_share``
+    downsamples the common kind (seeded) and the summary says what was kept and dropped."""
+    from asktoact.train.tokenize import balance_first_moves, prepare_rows
+
+    path = tmp_path / "mixed.jsonl"
+    with open(path, "w") as f:
+        for i in range(12):
+            qs = {"0.x": "What x should I use?"} if i % 4 else {}  # 9 with something missing, 3 complete
+            f.write(Dialogue(id=f"d{i}", record_id=f"r{i}", messages=dialogue(i % 3), questions=qs).model_dump_json() + "\n")
+    rows = prepare_rows(tok, [Dialogue.model_validate_json(x) for x in path.read_text().splitlines()], 512)
+    assert [r.first_move for r in rows].count("act") == 3
+    kept, info = balance_first_moves(rows, 0.5, seed=0)
+    assert info == {"act_share": 0.5, "ask_before": 9, "act_before": 3, "ask": 3, "act": 3, "dropped": 6}
+    again, _ = balance_first_moves(rows, 0.5, seed=0)
+    assert [r.id for r in kept] == [r.id for r in again]
+    assert {r.id for r in kept if r.first_move == "act"} == {"d0", "d4", "d8"}
+    other = {tuple(r.id for r in balance_first_moves(rows, 0.5, seed=s)[0]) for s in range(6)}
+    assert len(other) > 1  # the seed decides which question-first rows stay
+    quarter, info = balance_first_moves(rows, 0.25, seed=0)
+    assert (info["ask"], info["act"]) == (9, 3) and len(quarter) == 12  # already at the share: nothing dropped
+    model_dir = tiny_llama(tok, tmp_path / "tiny")
+    cfg = TrainConfig(model=str(model_dir), data=[str(path)], output_dir=str(tmp_path / "out"), max_steps=1,
+                      per_device_batch_size=2, effective_batch_size=2, precision="fp32", max_len=512, act_share=0.5)
+    s = train(cfg)
+    assert s["train_rows"] == 6 and s["first_moves"]["dropped"] == 6 and s["prep"]["rows"] == 12

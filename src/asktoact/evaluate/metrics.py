@@ -13,7 +13,8 @@ was asked either; when intents were missing and no question was asked, CE is 0 (
 was clarified), never n/a.
 
 Ask-or-act decisions, beside the paper's columns: ASK = share of queries with something
-missing where the model's first move is a question (asks before any call); ACT = share of
+missing where the model's first move is a question (asks before any call: text with a question
+mark, or one the user answered; prose that asks nothing does not count); ACT = share of
 fully specified queries where its first move is a call (no question at all). Both are n/a
 on sets without such queries.
 
@@ -32,7 +33,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
-from ..schema import ErrorType, ToolCall, Transcript, TurnKind
+from ..schema import ErrorType, ToolCall, Transcript, Turn, TurnKind
 
 COLUMNS = ("ICR", "CE", "CPS", "IR", "SCR", "TSS", "PRS")
 DECISIONS = ("ASK", "ACT")  # ask-or-act decision columns, shown after the paper's
@@ -186,6 +187,12 @@ class QueryScore:
     acted_first: bool = False  # the first move was a solution (calls), with no question
 
 
+def asks(turn: Turn) -> bool:
+    """A text turn that really asks: it has a question mark, or the user answered a value from
+    it. Prose that only announces or explains (what an untrained model writes) is not asking."""
+    return bool(turn.clarified) or "?" in (turn.question or turn.assistant or "")
+
+
 def score_transcript(t: Transcript, offered: set[str] | None = None) -> QueryScore:
     clarified = {k for turn in t.turns for k in turn.clarified}
     C = len(clarified & set(t.unspecified)) if t.unspecified else len(clarified)
@@ -197,7 +204,7 @@ def score_transcript(t: Transcript, offered: set[str] | None = None) -> QuerySco
     tss = f1({c.name for c in sol}, {c.name for c in gold}) if sol is not None else 0.0
     prs_ = prs(sol, gold) if sol is not None else 0.0
     errs = Counter(turn.judged_error.value for turn in t.turns if turn.judged_error is not None)
-    asked_first = bool(t.turns) and t.turns[0].kind == TurnKind.question
+    asked_first = bool(t.turns) and t.turns[0].kind == TurnKind.question and asks(t.turns[0])
     acted_first = bool(t.turns) and t.turns[0].kind == TurnKind.solution
     return QueryScore(t.record_id, t.trial, C, t.n_unspecified, T, valid, tss, prs_, t.n_calls, errs,
                       t.termination.value, t.source, asked_first, acted_first)

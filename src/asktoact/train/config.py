@@ -44,6 +44,7 @@ class TrainConfig(BaseModel):
     dataloader_workers: int = 0
     format: Literal["paper", "native"] | None = None  # None: each dialogue as written; set: others are rejected
     tool_style: Literal["json", "compact"] = "json"  # native dialogues: full schemas or compact ones in tools=
+    act_share: float | None = Field(None, gt=0.0, lt=1.0)  # balance rows by first move: this share teach a call at once
     eval_share: float = Field(0.0, ge=0.0, lt=1.0)  # seeded eval split by record (0: none)
     eval_data: list[str] = Field(default_factory=list)  # dialogue JSONL files evaluated beside the split
     eval_steps: int | None = None  # default: logging_steps

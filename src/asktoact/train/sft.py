@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Callable
@@ -18,7 +19,7 @@ from ..io import RejectSink, read_jsonl
 from ..models.spec import resolve_model_path
 from ..schema import Dialogue
 from .config import TrainConfig
-from .tokenize import IGNORE, PrepStats, TokenizedRow, prepare_rows
+from .tokenize import IGNORE, PrepStats, TokenizedRow, balance_first_moves, prepare_rows
 
 
 def load_tokenizer(cfg: TrainConfig):
@@ -301,6 +302,9 @@ def train(cfg: TrainConfig, model=None, tokenizer=None, on_log: Callable[[dict],
         raise ValueError("no trainable rows: every dialogue was rejected or had nothing to learn (see rejects.jsonl)")
     native_tmpl = _native_template(cfg, tok, rows)
     train_rows, eval_rows = split_rows(rows, cfg.eval_share, cfg.seed)
+    balance = None
+    if cfg.act_share is not None:
+        train_rows, balance = balance_first_moves(train_rows, cfg.act_share, cfg.seed)
     if cfg.eval_data:
         eval_rows += prepare_rows(tok, [d for f in cfg.eval_data for d in read_jsonl(Path(f), Dialogue)], cfg.max_len,
                                   chat_template_of(cfg), None, None, cfg.tool_style, cfg.format)
@@ -310,6 +314,7 @@ def train(cfg: TrainConfig, model=None, tokenizer=None, on_log: Callable[[dict],
         ckpt = Path(cfg.resume) if isinstance(cfg.resume, str) and cfg.resume != "auto" else last_checkpoint(out)
     summary = _Summary(out / "asktoact_train.json", {"prep": asdict(st), "rows_digest": digest, "method": cfg.method,
                                                       "train_rows": len(train_rows), "eval_rows": len(eval_rows),
+                                                      "first_moves": balance or dict(Counter(r.first_move for r in train_rows)),
                                                       "config": cfg.model_dump()})
     old = out / "asktoact_train.json"
     if ckpt is not None and old.exists():

@@ -41,6 +41,7 @@ class TokenizedRow:
     too_long: bool = False  # not even the first assistant turn fits in max_len: nothing to learn
     first_turn_tokens: int = 0  # (too_long rows) tokens up to the end of the first assistant turn
     native: bool = False  # rendered from a native dialogue (tools=, tool_calls)
+    first_move: str = ""  # "ask" (something was missing: the first learned move is a question) or "act"
 
     @property
     def n_supervised(self) -> int:
@@ -351,9 +352,44 @@ def prepare_rows(tokenizer, dialogues: Sequence[Dialogue | dict], max_len: int |
         if len(drows) > 1:  # one row per turn: keep the turns that fit, drop the dialogue only if none does
             kept = [r for r in drows if not r.too_long and r.n_supervised]
             drows = kept or drows[:1]
+        move = first_move(d)
         for row in drows:
+            row.first_move = move
             _count_row(st, row, did, max_len, rejects, rows)
     return rows
+
+
+def first_move(d: Dialogue | dict) -> str:
+    """What the dialogue teaches first: "ask" when the record left something to clarify
+    (a question is the right first move, whatever error an augmented copy shows before it),
+    "act" when nothing was missing (the call comes at once)."""
+    qs = d.questions if isinstance(d, Dialogue) else d.get("questions") or {}
+    return "ask" if qs else "act"
+
+
+def balance_first_moves(rows: list[TokenizedRow], act_share: float, seed: int) -> tuple[list[TokenizedRow], dict]:
+    """Downsample the more common first move (seeded) so that ``act_share`` of the rows teach
+    an immediate call. The length cut keeps far more question-first rows than call-first ones
+    (fully specified prompts are longer), and a model trained on that mix asks every time."""
+    import random
+
+    ask = [r for r in rows if r.first_move != "act"]
+    act = [r for r in rows if r.first_move == "act"]
+    info = {"act_share": act_share, "ask_before": len(ask), "act_before": len(act)}
+    if act and ask and 0 < act_share < 1:
+        want_ask = int(round(len(act) * (1 - act_share) / act_share))
+        want_act = int(round(len(ask) * act_share / (1 - act_share)))
+        rng = random.Random(f"asktoact:balance:{seed}")
+        if want_ask < len(ask):
+            keep = set(rng.sample(range(len(ask)), want_ask))
+            ask = [r for i, r in enumerate(ask) if i in keep]
+        elif want_act < len(act):
+            keep = set(rng.sample(range(len(act)), want_act))
+            act = [r for i, r in enumerate(act) if i in keep]
+    kept = {id(r) for r in ask + act}
+    out = [r for r in rows if id(r) in kept]  # original order: the sampler groups by length itself
+    info.update(ask=len(ask), act=len(act), dropped=len(rows) - len(out))
+    return out, info
 
 
 def _count_row(st: PrepStats, row: TokenizedRow, did: str, max_len: int | None, rejects, rows: list) -> None:
