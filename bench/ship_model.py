@@ -59,6 +59,9 @@ def card(adapter: Path, split: Path, evals: list[Path], commit: str, weights_mb:
         f" ({summ['prep']['dropped_too_long']} longer ones were left out, counted); {summ.get('global_steps', '?')}"
         f" steps drew {c['max_steps'] * c['effective_batch_size']} rows. Wall time"
         f" {summ.get('train_runtime_s', summ.get('runtime_s', '?'))} s.",
+        *([f"- Balanced by first move (act_share {fm['act_share']}): of {fm['ask_before']} rows that ask first and"
+           f" {fm['act_before']} that call at once, {fm['ask']} and {fm['act']} were kept ({fm['dropped']} dropped, seeded)."]
+          if isinstance(fm := summ.get("first_moves"), dict) and "act_share" in fm else []),
         "- Loss (step: loss): " + ", ".join(f"{h['step']}: {h['loss']:.3f}" for h in hist),
         f"- Weights: {weights_mb:.1f} MB (float16).",
         "",

@@ -69,3 +69,17 @@ def test_paper_opening_with_context_and_compact_tools():
     assert "ls returned: notes.txt" in text and "weather: Forecast." in text and "city (string, required)" in text
     with pytest.raises(ValueError):
         formats.opening("xml", "q", [TOOL])
+
+
+def test_python_set_in_a_call_is_a_list_not_a_harness_error():
+    """SmolLM2 writes python sets inside calls (ACEBench normal_atom_object_deep_32 failed as a
+    harness error: a set is not JSON); read as the list it stands for, and store it."""
+    import json
+
+    from asktoact.native import parse_reply
+
+    r = parse_reply('<tool_call>\n{"name": "f", "arguments": {"tags": {"b", "a"}, "pt": (1, 2)}}\n</tool_call>')
+    assert r.solution and r.solution[0].arguments == {"tags": ["a", "b"], "pt": [1, 2]}
+    json.dumps([c.model_dump() for c in r.solution])
+    bad = parse_reply('<tool_call>\n{"name": "f", "arguments": {"x": b"raw"}}\n</tool_call>')
+    assert not bad.solution

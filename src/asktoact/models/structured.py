@@ -86,6 +86,21 @@ def balanced_spans(text: str) -> list[_Span]:
     return top
 
 
+def _jsonable(v: Any) -> Any:
+    """A python literal as the JSON value it stands for: tuples and sets become lists (sets in
+    a fixed order), so a model writing ``{"a", "b"}`` gives a list, not a value no transcript
+    can store. Bytes, complex numbers and the like are not JSON: an extraction error."""
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, (set, frozenset)):
+        return sorted((_jsonable(x) for x in v), key=lambda x: json.dumps(x, sort_keys=True))
+    if isinstance(v, dict):
+        return {k if isinstance(k, str) else json.dumps(_jsonable(k)): _jsonable(x) for k, x in v.items()}
+    raise ExtractError(f"a python {type(v).__name__} is not a JSON value")
+
+
 def parse_literal(s: str) -> Any:
     s = s.strip()
     try:
@@ -93,13 +108,13 @@ def parse_literal(s: str) -> Any:
     except json.JSONDecodeError:
         pass
     try:
-        return ast.literal_eval(s)
+        return _jsonable(ast.literal_eval(s))
     except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
         pass
     # JSON with python constants, or python with JSON constants
     alt = re.sub(r"\btrue\b", "True", re.sub(r"\bfalse\b", "False", re.sub(r"\bnull\b", "None", s)))
     try:
-        return ast.literal_eval(alt)
+        return _jsonable(ast.literal_eval(alt))
     except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
         raise ExtractError("not JSON or a python literal") from None
 
