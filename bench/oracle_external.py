@@ -74,7 +74,8 @@ def build_items():
             seen.add(key)
             missing = sorted(k for k in user_keys if k not in a["given"])
             it = {"id": f"{rec.id}@{a['turn']}", "record": rec.id, "question": a["question"], "missing": missing,
-                  "expect": sorted(a["asked"]), "split": side(a["question"])}
+                  "expect": sorted(a["asked"]), "split": side(a["question"]), "turn": a["turn"],
+                  "given": sorted(a["given"]), "reply": a["reply"]}
             if a["asked"]:
                 it["kind"] = "single" if len(a["asked"]) == 1 else "multi"
                 positives.append((rec, it, user_keys))
@@ -108,6 +109,42 @@ def build_items():
             items.append((rec, {"id": f"{rec.id}:vague{i}", "record": rec.id, "question": q, "kind": "vague",
                                 "missing": sorted(uk), "expect": [], "split": side(q)}))
     return items
+
+
+REAL = ("single", "multi", "none (real)")  # the kinds that are real agent questions
+
+
+def export_labelling(items, folder: Path) -> tuple[Path, Path]:
+    """Write the real questions (both halves) for a blind second labeller, and our labels apart.
+
+    ``label_items.jsonl`` carries what a person needs to say which values a question asks for
+    (the dialogue before it, the call's parameters, the next user turn) and nothing else: no
+    automatic label, no oracle output, no split side. ``label_auto.jsonl`` keeps the automatic
+    labels and sides, keyed by the same ``item_id``.
+    """
+    from asktoact.sources.apibank import _text
+
+    raw = {f: json.loads((SHARED / f"{f}.json").read_text()) for f in ("level1", "level2")}
+    folder.mkdir(parents=True, exist_ok=True)
+    out, auto = folder / "label_items.jsonl", folder / "label_auto.jsonl"
+    with out.open("w") as fo, auto.open("w") as fa:
+        for rec, it in items:
+            if it["kind"] not in REAL:
+                continue
+            _, f, n = rec.id.split(":")
+            turns = raw[f][int(n)]["query"]
+            context = [{"role": m["role"], "text": _text(m, "content")} for m in turns[: it["turn"]]
+                       if m.get("role") in ("user", "agent")]
+            call = rec.calls[0]
+            tool = next(t for t in rec.tools if t.name == call.name)
+            props = tool.parameters.get("properties", {})
+            params = [{"key": f"0.{p}", "name": p, "description": props.get(p, {}).get("description", ""),
+                       "stated_before": f"0.{p}" in it["given"]} for p in call.arguments]
+            fo.write(json.dumps({"item_id": it["id"], "dialogue_context": context, "question": it["question"],
+                                 "api_name": call.name, "api_description": tool.description, "parameters": params,
+                                 "next_user_turn": it["reply"]}) + "\n")
+            fa.write(json.dumps({"item_id": it["id"], "side": it["split"], "asked": it["expect"]}) + "\n")
+    return out, auto
 
 
 def evaluate(items, reader, split: str):
@@ -182,7 +219,13 @@ def main() -> None:
     ap.add_argument("--grid", action="store_true", help="search thresholds on the calibration part only")
     ap.add_argument("--split", default="heldout", choices=["heldout", "calibration"])
     ap.add_argument("--show", type=int, default=0, help="print this many failures")
+    ap.add_argument("--export-labelling", type=Path, metavar="DIR",
+                    help="write label_items.jsonl (for a blind labeller) and label_auto.jsonl to DIR, then stop")
     a = ap.parse_args()
+    if a.export_labelling:
+        for p in export_labelling(build_items(), a.export_labelling):
+            print(p, sum(1 for _ in p.open()))
+        return
     from asktoact.evaluate.questions import QuestionReader
 
     emb = None
