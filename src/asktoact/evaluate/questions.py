@@ -118,8 +118,9 @@ SYNONYMS = [
 ]
 
 # one way only: words a person uses for a parameter that do not name the parameter's namesakes
-# ("your account" asks for the login, but a parameter called ``account`` is no username)
-ALSO_MEANS = {"username": ("account", "sign"), "password": ("account", "sign")}
+# ("your account" asks for the login, but a parameter called ``account`` is no username). A login
+# is often an email address. (Asked for a token, real users say they have none: not credentials.)
+ALSO_MEANS = {"username": ("account", "sign", "email"), "password": ("account", "sign")}
 
 # question words and phrases that point at a kind of value
 KIND_CUES = {
@@ -244,6 +245,7 @@ class Param:
     kinds: set[str] = field(default_factory=set)
     profile: str = ""  # text for the sentence encoder
     unigrams: set[str] = field(default_factory=set)
+    loose_words: set[str] = field(default_factory=set)  # ALSO_MEANS: weaker than a true synonym
 
     @classmethod
     def make(cls, key: str, call: int, name: str, api: str, value: Any, schema: dict, removed: bool = False,
@@ -252,7 +254,8 @@ class Param:
         nw = {stem(w) for w in parts if w not in STOP or w in KEEP} or {stem(w) for w in parts}
         nw |= {a + b for a, b in zip(parts, parts[1:])}  # compounds: check_in -> "checkin"
         syn = set().union(*(_SYN.get(w, set()) for w in nw)) - nw if nw else set()
-        syn |= {stem(x) for w in nw for x in ALSO_MEANS.get(w, ())} - nw
+        loose = {stem(x) for w in nw for x in ALSO_MEANS.get(w, ())} - nw - syn
+        syn |= loose
         desc = str(schema.get("description") or "")
         dw = set(content(desc)[:16]) - nw
         enum = schema.get("enum")
@@ -261,7 +264,7 @@ class Param:
             kinds.add("choice")
         prof = " ".join(parts) + (f": {desc}" if desc else "")
         uni = {stem(w) for w in parts}
-        return cls(key, call, name, api, value, removed, linked_to, nw, syn, dw, kinds, prof, uni)
+        return cls(key, call, name, api, value, removed, linked_to, nw, syn, dw, kinds, prof, uni, loose)
 
 
 def _kinds(nw: set[str], schema: dict, value: Any) -> set[str]:
@@ -396,8 +399,9 @@ class QuestionReader:
             hit = q & p.name_words
             s = sum(idf.get(w, 1.0) * weight[w] for w in hit) / norm
             s += 0.5 * len((pairs - hit) & p.name_words)
-            syn = (q - hit - cue_words) & p.syn_words
-            s += 0.9 * sum(weight[w] for w in syn) / max(1, len(uni)) ** 0.5
+            # a cue word counts once: as a kind cue for its kind, else as a synonym ("your email" for a login)
+            syn = (q - hit - (cue_words if cue_kinds & p.kinds else set())) & p.syn_words
+            s += sum((0.6 if w in p.loose_words else 0.9) * weight[w] for w in syn) / max(1, len(uni)) ** 0.5
             s += 0.25 * min(2.0, sum(weight[w] for w in (q - hit - syn) & p.desc_words))
             if cue_kinds & p.kinds:
                 s += 0.5 * max(precision, 0.5 if not q else precision)
