@@ -16,7 +16,12 @@ A negative is answered wrongly when the oracle clarifies anything.
 Split: seeded hash of the question text (a question repeated across dialogues stays on
 one side); 50% calibration, 50% held-out. Tuning (``--grid``) reads calibration only.
 
-Run:  PYTHONPATH=src python bench/oracle_external.py [--embed] [--grid]
+Audited labels: a blind second labeller (who saw no label and no oracle output) said which values
+each real question requests (bench/labels/apibank_second.jsonl); audited asked = second &
+automatic (see ``audited``). Both figures are reported; the automatic one is never dropped.
+
+Run:  PYTHONPATH=src python bench/oracle_external.py [--embed] [--grid] [--audit FILE]
+      PYTHONPATH=src python bench/oracle_external.py --export-labelling DIR
 Writes bench/results/oracle_external*.json.
 """
 
@@ -35,6 +40,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data" / "apibank"
 OUT = ROOT / "bench" / "results"
 SEED = 12
+# a blind second labeller's answers for the real questions (both halves; made from --export-labelling)
+SECOND = ROOT / "bench" / "labels" / "apibank_second.jsonl"
 
 VAGUE = [  # ours: generic questions that name no value
     "Could you give me a bit more detail?", "Can you tell me more about what you need?",
@@ -74,7 +81,8 @@ def build_items():
             seen.add(key)
             missing = sorted(k for k in user_keys if k not in a["given"])
             it = {"id": f"{rec.id}@{a['turn']}", "record": rec.id, "question": a["question"], "missing": missing,
-                  "expect": sorted(a["asked"]), "split": side(a["question"])}
+                  "expect": sorted(a["asked"]), "split": side(a["question"]), "turn": a["turn"],
+                  "given": sorted(a["given"]), "reply": a["reply"]}
             if a["asked"]:
                 it["kind"] = "single" if len(a["asked"]) == 1 else "multi"
                 positives.append((rec, it, user_keys))
@@ -108,6 +116,69 @@ def build_items():
             items.append((rec, {"id": f"{rec.id}:vague{i}", "record": rec.id, "question": q, "kind": "vague",
                                 "missing": sorted(uk), "expect": [], "split": side(q)}))
     return items
+
+
+REAL = ("single", "multi", "none (real)")  # the kinds that are real agent questions
+
+
+def export_labelling(items, folder: Path) -> tuple[Path, Path]:
+    """Write the real questions (both halves) for a blind second labeller, and our labels apart.
+
+    ``label_items.jsonl`` carries what a person needs to say which values a question asks for
+    (the dialogue before it, the call's parameters, the next user turn) and nothing else: no
+    automatic label, no oracle output, no split side. ``label_auto.jsonl`` keeps the automatic
+    labels and sides, keyed by the same ``item_id``.
+    """
+    from asktoact.sources.apibank import _text
+
+    raw = {f: json.loads((SHARED / f"{f}.json").read_text()) for f in ("level1", "level2")}
+    folder.mkdir(parents=True, exist_ok=True)
+    out, auto = folder / "label_items.jsonl", folder / "label_auto.jsonl"
+    with out.open("w") as fo, auto.open("w") as fa:
+        for rec, it in items:
+            if it["kind"] not in REAL:
+                continue
+            _, f, n = rec.id.split(":")
+            turns = raw[f][int(n)]["query"]
+            context = [{"role": m["role"], "text": _text(m, "content")} for m in turns[: it["turn"]]
+                       if m.get("role") in ("user", "agent")]
+            call = rec.calls[0]
+            tool = next(t for t in rec.tools if t.name == call.name)
+            props = tool.parameters.get("properties", {})
+            params = [{"key": f"0.{p}", "name": p, "description": props.get(p, {}).get("description", ""),
+                       "stated_before": f"0.{p}" in it["given"]} for p in call.arguments]
+            fo.write(json.dumps({"item_id": it["id"], "dialogue_context": context, "question": it["question"],
+                                 "api_name": call.name, "api_description": tool.description, "parameters": params,
+                                 "next_user_turn": it["reply"]}) + "\n")
+            fa.write(json.dumps({"item_id": it["id"], "side": it["split"], "asked": it["expect"]}) + "\n")
+    return out, auto
+
+
+def audited(items, second: Path):
+    """The same items, real questions relabelled by the audit rule (fixed before any second label
+    was read, the same for both halves, blind to the oracle): a value is asked when the second
+    labeller says the question requests it AND the automatic label has it (first stated in the
+    next user turn): audited = second & automatic. Volunteered extras drop out; an item left with
+    nothing becomes "none (real)". Synthetic negatives (stated, irrelevant, vague) are unchanged."""
+    labels = {}
+    for n, line in enumerate(second.read_text().splitlines(), 1):
+        try:
+            d = json.loads(line)
+            labels[d["item_id"]] = set(d["asked"])
+        except (json.JSONDecodeError, KeyError, TypeError) as e:
+            sys.exit(f"error: {second}:{n}: field item_id/asked: {e}")
+    out, changed = [], []
+    for rec, it in items:
+        if it["kind"] in REAL:
+            if it["id"] not in labels:
+                sys.exit(f"error: {second}: record {it['id']}: field asked: no second label")
+            exp = sorted(set(it["expect"]) & labels[it["id"]])
+            if exp != it["expect"]:
+                changed.append(it["id"])
+            kind = "none (real)" if not exp else "single" if len(exp) == 1 else "multi"
+            it = {**it, "expect": exp, "kind": kind}
+        out.append((rec, it))
+    return out, changed
 
 
 def evaluate(items, reader, split: str):
@@ -182,7 +253,16 @@ def main() -> None:
     ap.add_argument("--grid", action="store_true", help="search thresholds on the calibration part only")
     ap.add_argument("--split", default="heldout", choices=["heldout", "calibration"])
     ap.add_argument("--show", type=int, default=0, help="print this many failures")
+    ap.add_argument("--audit", type=Path, metavar="FILE", default=SECOND if SECOND.exists() else None,
+                    help="second labeller's labels (jsonl item_id, asked): also report the audited label set "
+                         f"(default {SECOND.relative_to(ROOT)})")
+    ap.add_argument("--export-labelling", type=Path, metavar="DIR",
+                    help="write label_items.jsonl (for a blind labeller) and label_auto.jsonl to DIR, then stop")
     a = ap.parse_args()
+    if a.export_labelling:
+        for p in export_labelling(build_items(), a.export_labelling):
+            print(p, sum(1 for _ in p.open()))
+        return
     from asktoact.evaluate.questions import QuestionReader
 
     emb = None
@@ -213,11 +293,25 @@ def main() -> None:
            "items": {f"{s}/{k}": n for (s, k), n in sorted(counts.items())},
            "figures": f, "seconds": round(dt, 3), "ms_per_question": round(1000 * dt / max(1, len(rows)), 3),
            "failures": [{k: r[k] for k in ("id", "kind", "question", "expect", "got", "error")} for r in rows if not r["ok"]]}
+    if a.audit:
+        aitems, changed = audited(items, a.audit)
+        arows, _ = evaluate(aitems, reader, a.split)
+        af = figures(arows)
+        side = {i for _, it in aitems if it["split"] == a.split for i in [it["id"]]}
+        res["audited"] = {"rule": "asked = second labeller's & automatic (first stated in the next user turn)",
+                          "labels": str(a.audit.name), "relabelled": sorted(i for i in changed if i in side),
+                          "items": dict(sorted(Counter(f"{it['split']}/{it['kind']}" for _, it in aitems).items())),
+                          "figures": af,
+                          "failures": [{k: r[k] for k in ("id", "kind", "question", "expect", "got", "error")}
+                                       for r in arows if not r["ok"]]}
     OUT.mkdir(parents=True, exist_ok=True)
     name = f"oracle_external_{res['simulator'].replace('+', '_')}_{a.split}.json"
     (OUT / name).write_text(json.dumps(res, indent=1) + "\n")
     print(json.dumps({k: res[k] for k in ("simulator", "split", "figures", "ms_per_question")}, indent=1))
     print(table(f))
+    if a.audit:
+        print(f"\naudited labels ({len(res['audited']['relabelled'])} real questions of this half relabelled):")
+        print(table(res["audited"]["figures"]))
     for r in res["failures"][: a.show]:
         print(r)
 

@@ -120,6 +120,45 @@ def test_oracle_reads_values_named_by_context(apibank, rid, question, missing, e
     assert sorted(j.clarified) == sorted(expect)
 
 
+# session 5: a real calibration-half question, and paraphrases of our own on real records of the
+# calibration half (all of the record's values open), one general principle each
+@pytest.mark.parametrize("rid,question,expect", [
+    # a login by email: "your email" asks for the username when the call has no email parameter
+    ("apibank:level1:197", "Sure, I can help you with that. I just need some information to authenticate your "
+     "account. Can you please provide me with your email and current password?", ["0.password", "0.username"]),
+    # ... but with an email parameter, "email" is that one (ForgotPassword(username, email))
+    ("apibank:level1:35", "Sure, I can definitely help you. I need your username and email to get started.",
+     ["0.email", "0.username"]),
+    # a bare question word asks for the one value of its kind
+    ("apibank:level1:101", "When is it?", ["0.time"]),
+    ("apibank:level1:101", "And where?", ["0.location"]),
+    # "checking in" is check_in; a hotel is where one stays; arrive and leave are check-in and -out
+    ("apibank:level1:258", "When will you be checking in?", ["0.check_in_time"]),
+    ("apibank:level1:258", "Where would you like to stay?", ["0.hotel_name"]),
+    ("apibank:level1:258", "When would you like to arrive and leave?", ["0.check_in_time", "0.check_out_time"]),
+    # a verb of doing ("book") does not make the question foreign to the record
+    ("apibank:level1:10", "When would you like to book it?", ["0.date"]),
+    # the sides of a change or span named by "to" / "from"
+    ("apibank:level1:88", "What time would you like the alarm moved to?", ["0.to_time"]),
+    ("apibank:level1:162", "From when to when?", ["0.end_time", "0.start_time"]),
+    ("apibank:level1:162", "Over what period?", ["0.end_time", "0.start_time"]),
+])
+def test_oracle_reads_paraphrases_on_real_records(apibank, rid, question, expect):
+    rec = external_record(apibank[0][rid])
+    every = [p.key for p in record_params(rec)]
+    assert set(expect) <= set(every)
+    assert sorted(judge(question, _state(rec, every), Matcher()).clarified) == expect
+
+
+def test_oracle_still_declines_bare_and_generic_words(apibank):
+    m = Matcher()
+    rec = external_record(apibank[0]["apibank:level1:258"])  # BookHotel: three counts, two dates
+    every = [p.key for p in record_params(rec)]
+    # "how many" fits three counts, "when" two dates, "which one" and "would you like" no kind alone
+    for q in ("How many?", "When?", "Which one?", "What would you like me to do?"):
+        assert judge(q, _state(rec, every), m).clarified == [], q
+
+
 def test_question_naming_the_tool_asks_for_its_one_open_value(shared):
     """BFCL multiple_6: "What number should I use for capacitance_calculator.calculate?" names the
     call, not a value. With only `d` open it asks for `d`; with `A` and `d` open it is vague."""

@@ -41,8 +41,11 @@ same too very s t just now sure okay ok great thanks thank alright right help ha
 kindly go ahead again well yes no not able make sure that's it's i'm i'll i'd you'd you're
 particular specific exact exactly detail details information info bit little something anything
 would like interested looking want wish prefer planning plan going re ll ve d m ask asking asked need see
-mean meant use using used
+mean meant use using used over between during within
 """.split())
+# verbs of doing that name no value ("when would you like to book it?"): they do not make a
+# clause foreign to the record, yet match a parameter that is named by them ("book")
+NEUTRAL = frozenset("book booked reserve reserved arrange happen occur held hold take put write note down".split())
 
 # parameter-name abbreviations, spelled out
 ABBREVIATIONS = {
@@ -64,7 +67,7 @@ ABBREVIATIONS = {
 # words a person may use for a word in a parameter's name (both directions are added)
 SYNONYMS = [
     ("start", "begin", "beginning", "from", "since", "starting", "departure", "depart"),
-    ("end", "finish", "until", "till", "ending", "stop"),
+    ("end", "finish", "until", "till", "ending", "stop", "to"),
     ("time", "hour", "clock", "timing"),
     ("date", "day", "dated"),
     ("location", "place", "venue", "address", "city", "where", "located", "area", "spot"),
@@ -101,6 +104,11 @@ SYNONYMS = [
     ("adult", "grown"),
     ("child", "kid", "children", "kids"),
     ("movie", "film"),
+    ("data", "reading", "readings", "measurement", "record", "recorded"),
+    ("from", "current", "currently", "existing", "old"),  # in a change, the value it has now
+    ("hotel", "stay", "accommodation", "lodging", "motel", "inn"),
+    ("checkin", "arrive", "arrival", "arriving"),
+    ("checkout", "leave", "leaving", "depart", "departure"),
     ("song", "track", "music"),
     ("weight", "heavy", "weigh"),
     ("distance", "far", "kilometer", "mile", "km"),
@@ -118,8 +126,9 @@ SYNONYMS = [
 ]
 
 # one way only: words a person uses for a parameter that do not name the parameter's namesakes
-# ("your account" asks for the login, but a parameter called ``account`` is no username)
-ALSO_MEANS = {"username": ("account", "sign"), "password": ("account", "sign")}
+# ("your account" asks for the login, but a parameter called ``account`` is no username). A login
+# is often an email address. (Asked for a token, real users say they have none: not credentials.)
+ALSO_MEANS = {"username": ("account", "sign", "email"), "password": ("account", "sign")}
 
 # question words and phrases that point at a kind of value
 KIND_CUES = {
@@ -139,7 +148,7 @@ _SHAPES = {"date": re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?$")
            "ip": re.compile(r"^\d{1,3}(\.\d{1,3}){3}$"), "email": re.compile(r"^[^@\s]+@[^@\s]+\.\w+$"),
            "url": re.compile(r"^(https?://|www\.)\S+$")}
 
-_PLACE_WORDS = {"city", "location", "place", "country", "address", "region", "destination", "origin", "venue",
+_PLACE_WORDS = {"city", "location", "place", "country", "address", "region", "destination", "origin", "venue", "hotel",
                 "state", "area", "where", "airport", "station", "street", "zip", "postal", "town", "route"}
 _PERSON_WORDS = {"name", "person", "doctor", "user", "username", "attendee", "recipient", "sender", "author",
                  "artist", "owner", "patient", "contact", "guest", "player", "customer", "participant", "who"}
@@ -201,7 +210,7 @@ KEEP = frozenset({"from", "to", "in", "out", "on", "off", "new", "current", "sta
 
 def content(text: str) -> list[str]:
     ws = words(text)
-    return [stem(w) for w in ws if w not in STOP] + [a + b for a, b in zip(ws, ws[1:]) if a not in STOP and (
+    return [stem(w) for w in ws if w not in STOP] + [stem(a) + b for a, b in zip(ws, ws[1:]) if a not in STOP and (
         b in _PARTICLES or len(b) == 1 and b not in "ai" and len(a) > 1)]
 
 
@@ -244,6 +253,7 @@ class Param:
     kinds: set[str] = field(default_factory=set)
     profile: str = ""  # text for the sentence encoder
     unigrams: set[str] = field(default_factory=set)
+    loose_words: set[str] = field(default_factory=set)  # ALSO_MEANS: weaker than a true synonym
 
     @classmethod
     def make(cls, key: str, call: int, name: str, api: str, value: Any, schema: dict, removed: bool = False,
@@ -252,7 +262,8 @@ class Param:
         nw = {stem(w) for w in parts if w not in STOP or w in KEEP} or {stem(w) for w in parts}
         nw |= {a + b for a, b in zip(parts, parts[1:])}  # compounds: check_in -> "checkin"
         syn = set().union(*(_SYN.get(w, set()) for w in nw)) - nw if nw else set()
-        syn |= {stem(x) for w in nw for x in ALSO_MEANS.get(w, ())} - nw
+        loose = {stem(x) for w in nw for x in ALSO_MEANS.get(w, ())} - nw - syn
+        syn |= loose
         desc = str(schema.get("description") or "")
         dw = set(content(desc)[:16]) - nw
         enum = schema.get("enum")
@@ -261,7 +272,7 @@ class Param:
             kinds.add("choice")
         prof = " ".join(parts) + (f": {desc}" if desc else "")
         uni = {stem(w) for w in parts}
-        return cls(key, call, name, api, value, removed, linked_to, nw, syn, dw, kinds, prof, uni)
+        return cls(key, call, name, api, value, removed, linked_to, nw, syn, dw, kinds, prof, uni, loose)
 
 
 def _kinds(nw: set[str], schema: dict, value: Any) -> set[str]:
@@ -331,9 +342,25 @@ def request_sentences(question: str) -> list[str]:
 _PURPOSE = re.compile(r"^\s*(?:in order |so as )?to\b[^,]*,\s*", re.I)
 
 
+# "to"/"from" name the side of a change only where they end a question or follow a change verb
+_CHANGE = r"\b(?:chang|mov|switch|shift|updat|modif|reschedul|push|set|adjust)\w*\s+(?:\w+\s+){0,3}?"
+_DIRECTION = {w: re.compile(rf"\b{w}\b(?=\s*(?:[?.!]|$|when\b|what\b|which\b))|{_CHANGE}{w}\b(?!\s+(?:be|do|have|make|get)\b)")
+              for w in ("to", "from")}
+
+
 def clauses(sentence: str) -> list[str]:
     parts = [p.strip() for p in _CLAUSE.split(_PURPOSE.sub("", sentence))]
-    return [p for p in parts if p and content(p)]
+    return [p for p in parts if p and (content(p) or bare_cues(p))]
+
+
+# kinds a bare question word asks for by itself ("When is it?", "and where?"); "which one" or
+# "would you like" alone say nothing of what is wanted
+BARE_KINDS = ("date", "time", "place", "person", "number")
+
+
+def bare_cues(text: str) -> set[str]:
+    low = text.lower()
+    return {k for k in BARE_KINDS if KIND_CUES[k].search(low)}
 
 
 class QuestionReader:
@@ -371,23 +398,28 @@ class QuestionReader:
         # the head of the phrase comes before "of/for/with/about": "the ID of your living room light"
         head, tail = low, ""
         for m in re.finditer(r"\b(?:of|for|with|about|regarding)\b", low):
-            if content(low[:m.start()]):  # a preposition after the first content word ends the head
+            if content(low[:m.start()]) and content(low[m.end():]):  # a preposition after the first content word
+                # ends the head (a trailing one, "what is it about?", is part of it)
                 head, tail = low[:m.start()], low[m.end():]
                 break
         weight = {w: 1.0 for w in content(head)}
+        named = set().union(*(p.name_words | p.syn_words for p in params))
+        for w, rx in _DIRECTION.items():  # "moved to?", "changed from", "from when to when"
+            if w in named and rx.search(low):
+                weight[w] = 1.0
         for w in content(tail or ""):
             weight.setdefault(w, 0.5)
         api_words = set().union(*(set(content(" ".join(name_parts(p.api)))) for p in params)) if params else set()
-        named = set().union(*(p.name_words | p.syn_words for p in params))
         q = {w for w in weight if w not in api_words or w in named} or set(weight)
         ws = words(head)
         pairs = {a + b for a, b in zip(ws, ws[1:])} & named  # "travel to" -> travel_to, "first name"
         own = bool(re.search(r"\byour\b", low))
         cue_words = {stem(w) for k, rx in KIND_CUES.items() for m in rx.finditer(low) for w in words(m.group(0))}
-        judged = {w for w in q if (w not in GENERIC or w in named) and w not in cue_words}
+        judged = {w for w in q if (w not in GENERIC and w not in NEUTRAL or w in named) and w not in cue_words}
         known = {w for w in judged if w in domain or w in _SYN and _SYN[w] & domain}
-        precision = len(known) / len(judged) if judged else (1.0 if q else 0.0)
+        precision = len(known) / len(judged) if judged else (1.0 if q or bare_cues(low) else 0.0)
         cue_kinds = {k for k, rx in KIND_CUES.items() if rx.search(low)}
+        cue_owned = any(cue_kinds & p.kinds for p in params)  # a parameter of that kind takes the cue's words
         out = []
         for i, p in enumerate(params):
             uni = [w for w in p.unigrams if w in p.name_words and w not in KIND_WORDS]
@@ -396,8 +428,10 @@ class QuestionReader:
             hit = q & p.name_words
             s = sum(idf.get(w, 1.0) * weight[w] for w in hit) / norm
             s += 0.5 * len((pairs - hit) & p.name_words)
-            syn = (q - hit - cue_words) & p.syn_words
-            s += 0.9 * sum(weight[w] for w in syn) / max(1, len(uni)) ** 0.5
+            # a cue word counts once: as a kind cue when the record has that kind, else as a synonym
+            # ("your email" asks for a login that has no email parameter)
+            syn = (q - hit - (cue_words if cue_owned or cue_kinds & p.kinds else set())) & p.syn_words
+            s += sum((0.6 if w in p.loose_words else 0.9) * weight[w] for w in syn) / max(1, len(uni)) ** 0.5
             s += 0.25 * min(2.0, sum(weight[w] for w in (q - hit - syn) & p.desc_words))
             if cue_kinds & p.kinds:
                 s += 0.5 * max(precision, 0.5 if not q else precision)
@@ -439,6 +473,7 @@ class QuestionReader:
         targets: list[int] = []
         best, best_score, all_scores = None, 0.0, []
         names = set().union(*(p.name_words for p in params))
+        said = names | set().union(*(p.syn_words for p in params))
         foreign = False  # some clause names something the record does not know
         ties: list[tuple[int, list[int]]] = []  # (sentence, parameters too close to call)
         took: list[tuple[int, int]] = []  # (sentence, parameter) targeted
@@ -455,7 +490,7 @@ class QuestionReader:
                 best, best_score = top, sc[top]
             if prec < self.min_precision or sc[top] < self.min_score:
                 continue
-            cw = set(content(c))
+            cw = set(content(c)) | {w for w, rx in _DIRECTION.items() if w in said and rx.search(c.lower())}
             # the same parameter of a repeated tool (or of another API) ties by construction: not a
             # rival; which one is meant is settled by the judge (named API, then first open)
             rivals = [i for i in order[1:] if params[i].name != params[top].name]
@@ -469,7 +504,11 @@ class QuestionReader:
                 # only when the clause names both of them by their own words
                 a, b = params[top], params[rivals[0]]
                 da, db = (a.name_words - b.name_words) & cw, (b.name_words - a.name_words) & cw
-                if any(x in da and y in db or x in db and y in da for pair in PAIRS for x in pair for y in pair - {x}):
+                # ... or by words meaning each side ("from when to when" for a start and an end)
+                sa, sb = a.name_words | a.syn_words, b.name_words | b.syn_words
+                ea, eb = (sa - sb) & cw, (sb - sa) & cw
+                if any(x in da and y in db or x in db and y in da for pair in PAIRS for x in pair for y in pair - {x}) or (
+                        ea and eb and any(x in ea and y in eb for pair in PAIRS for x in pair for y in pair - {x})):
                     targets.extend(i for i in (top, rivals[0]) if i not in targets)
                 else:
                     ties.append((sent_of[ci], [i for i in order if sc[i] >= self.min_score and sc[top] - sc[i] < self.margin]))
