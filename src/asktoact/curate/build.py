@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..schema import ArgInfo, CallInfo, ICRecord, RemovalMethod, RewriteInfo, ToolSample
-from .ground import USER, ground, why_not_askable
+from .ground import USER, ground, is_credential, why_not_askable
 from .locate import Location, Span, locate
 from .quality import leak_check
 from .rewrite import EditPlan, rewrite_query
@@ -68,6 +68,9 @@ def analyse(sample: ToolSample) -> list[list[ArgView]]:
         if isinstance(a.value, (dict, list)) and sum(1 for _, ss in a.location.parts if ss) > 2 and any(
                 isinstance(x, (dict, list)) for x in (a.value.values() if isinstance(a.value, dict) else a.value)):
             a.why_not = "a nested object stated in several places: no one phrase to rewrite"
+            continue
+        if is_credential(a.name, a.value):
+            a.why_not = "a credential: stays as the user gave it, never asked for"
             continue
         if any(in_code(sample.query, sp) for sp in a.location.spans):
             a.why_not = "written inside code, JSON or a bracketed list"  # no words around it to rewrite
