@@ -194,6 +194,8 @@ def is_credential(name: str, value: Any = None) -> bool:
     from .rewrite import name_words
 
     ws = set(name_words(name)) | {name.lower().replace("_", "").replace("-", "")}
+    if ws & {"count", "limit", "max", "min", "num", "number", "length", "size", "type", "tokens"}:
+        return False  # "max_tokens", "token_limit": a size, not a secret
     return bool(ws & _SECRET_WORDS) or ("key" in ws and bool(ws & _KEY_OWNERS)) or (
         ws & {"key"} and isinstance(value, str) and len(value) >= 16 and not re.search(r"\s", value)
         and bool(re.search(r"\d", value)) and bool(re.search(r"[A-Za-z]", value)))
