@@ -270,6 +270,10 @@ def test_giveaways_are_rejected(shared, parser):
                                                     for x in r.quality.reasons), (sid, r.quality.reasons)
             assert not (r.quality.passed and hidden and words in r.unspecified_query)
         assert seen, sid
+    # a chain store or a person in a place implies nothing about the place (real records)
+    for sid, f in (("simple_python_371", "BFCL_v4_simple_python.json"), ("parallel_multiple_28", "BFCL_v4_parallel_multiple.json")):
+        for r in _records(_sample("bfcl", shared("bfcl", f), sid), parser, range(6)):
+            assert not any(x.startswith("giveaway") for x in r.quality.reasons), (sid, r.quality.reasons)
     # what does not give a value away: a condition in brackets, a common noun before a place
     from asktoact.curate.locate import locate
     from asktoact.curate.quality import giveaways

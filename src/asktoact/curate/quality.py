@@ -206,14 +206,28 @@ def _is_place(name: str) -> bool:
     return bool(set(name_words(name)) & _PLACE_WORDS)
 
 
+# a name whose head says it stands in one place ("Louvre Museum", "Golden Gate Bridge"); a
+# chain ("Whole Foods in Los Angeles") or a person ("John Doe in New York") implies nothing
+_LANDMARKS = {"museum", "tower", "bridge", "palace", "cathedral", "park", "square", "temple", "castle", "gallery",
+              "university", "college", "airport", "stadium", "arena", "zoo", "church", "abbey", "monument", "statue",
+              "opera", "library", "station", "garden", "gardens", "falls", "canyon", "mountain", "mount", "lake",
+              "beach", "gate", "theatre", "theater", "basilica", "mosque", "memorial", "aquarium", "observatory",
+              "hospital", "campus", "louvre", "colosseum", "acropolis", "pyramids", "harbor", "harbour", "island"}
+
+
 def _entity_holding(doc: Any, text: str, s: int, e: int, kept: list[tuple[int, int]]) -> str | None:
     """The named thing a hidden place is the location of ("Louvre Museum in Paris", "San
-    Francisco, California"): a kept value of the record (its own gazetteer) or a proper noun
-    the place attaches to in the parse. Such a name implies the place."""
+    Francisco, California", "Tokyo, Japan"): a kept value of the record (its own gazetteer)
+    or a proper noun the place attaches to in the parse. After a comma any name implies the
+    place (a city names its state); after "in"/"at" only a landmark does."""
+    def implies(ent: str, comma: bool) -> bool:
+        return comma or ent.split()[-1].lower().strip(".,'") in _LANDMARKS or any(
+            w.lower() in _LANDMARKS for w in ent.split())
+
     for ks, ke in kept:  # the record's own values: "<kept> in|at|, <hidden>"
         gap = text[ke:s]
         if ke <= s and re.fullmatch(r"\s*(?:,|\bin|\bat|\bnear)\s*(?:the\s+)?", gap, re.I):
-            if re.search(r"[A-Z]", text[ks:ke]):
+            if re.search(r"[A-Z]", text[ks:ke]) and implies(text[ks:ke], gap.strip() == ","):
                 return text[ks:ke]
     if doc is None:
         return None
@@ -221,11 +235,11 @@ def _entity_holding(doc: Any, text: str, s: int, e: int, kept: list[tuple[int, i
     if not toks:
         return None
     root = next((t for t in toks if not (s <= t.head.idx < e) or t.head is t), toks[-1])
-    head = None
+    head, comma = None, False
     if root.dep_ == "pobj" and root.head.lower_ in _LOCATIVE and root.head.head.pos_ == "PROPN":
         head = root.head.head
     elif root.dep_ in ("appos", "npadvmod") and root.head.pos_ == "PROPN" and root.head.i < root.i:
-        head = root.head
+        head, comma = root.head, text[root.head.idx + len(root.head):s].strip() == ","
     if head is None or s <= head.idx < e:
         return None
     left = head.i
@@ -233,7 +247,8 @@ def _entity_holding(doc: Any, text: str, s: int, e: int, kept: list[tuple[int, i
         left -= 1
     if left == 0 and head.i == 0:
         return None  # a capitalised first word is not a name on that evidence alone
-    return doc[left:head.i + 1].text
+    ent = doc[left:head.i + 1].text
+    return ent if implies(ent, comma) else None
 
 
 def giveaways(original: str, unspecified: str, hidden: list[tuple[str, str, Any, list[Any]]],
