@@ -7,7 +7,7 @@ import re
 import pytest
 
 from asktoact.curate.build import analyse, curate_sample
-from asktoact.curate.ground import DEFAULT, OUTPUT, PROFILE, USER, ground, why_not_askable
+from asktoact.curate.ground import DEFAULT, OUTPUT, PROFILE, USER, ground, is_credential, why_not_askable
 from asktoact.curate.locate import find_scalar
 from asktoact.dialogues.assemble import assemble
 from asktoact.dialogues.check import check_dialogue, grounding_violations
@@ -119,7 +119,9 @@ def test_ungrounded_values_are_asked_or_rejected(shared):
     r = curate_sample(s, 0)
     assert not r.quality.passed and any(x.startswith("ungrounded: 0.location") for x in r.quality.reasons), r.quality.reasons
     assert why_not_askable("countryCode", "CN", "holidays in China", [], {}) is not None
-    assert why_not_askable("access_key", "75619bf6f850", "weather in Denver", [], {}) is None  # asked for
+    assert why_not_askable("city", "Denver", "the weather, please", [], {}) is None  # asked for
+    # a credential is never asked for: the platform holds it (see test_system_held_values_are_rejected)
+    assert "credential" in why_not_askable("access_key", "75619bf6f850", "weather in Denver", [], {})
 
 
 def test_acebench_profile_grounds_preference_values(shared):
@@ -199,3 +201,85 @@ def test_fluency_filter_rejects_what_reads_worse(shared):
     for r in recs:
         if r.unspecified_query == r.original_query:
             assert "fluency_delta" not in r.metadata and r.quality.passed
+
+
+def _reasons(records, prefix):
+    return [[x for x in r.quality.reasons if x.startswith(prefix)] for r in records]
+
+
+def test_system_held_values_are_rejected(shared, parser):
+    """Values a user cannot give (issue 11, session-4 audit): a booking id an earlier call
+    returned (BFCL ships no outputs) and API keys are rejected with a reason, never asked for;
+    a credential the user typed stays as theirs."""
+    for sid in ("multi_turn_base_168/turn_2", "multi_turn_base_170/turn_1"):
+        s = _sample("bfcl", shared("bfcl", "BFCL_v4_multi_turn_base.json"), sid)
+        for r, why in zip(_records(s, parser, range(4)), _reasons(_records(s, parser, range(4)), "ungrounded: 0.booking_id")):
+            assert not r.quality.passed and why and "identifier the system produced" in why[0], r.quality.reasons
+            tok = r.key_info[0].arguments["access_token"]
+            assert not tok.removed and tok.grounded == USER  # said by the user in an earlier turn
+    for sid, key in (("toolalpaca_56", "access_key"), ("toolalpaca_69", "appid"), ("toolalpaca_76", "appid")):
+        s = _sample("toolalpaca", shared("toolbench_style", "toolalpaca.json"), sid)
+        for r in _records(s, parser, range(4)):
+            assert not r.quality.passed
+            assert any(x.startswith(f"ungrounded: 0.{key}=") and "credential" in x for x in r.quality.reasons), r.quality.reasons
+    assert is_credential("apiKey") and is_credential("access_token") and is_credential("appid")
+    assert not is_credential("sort_key") and not is_credential("key", "C#") and not is_credential("token_count_limit")
+    assert not is_credential("max_tokens")
+    # a ticker for a company the user named is world knowledge, not a question
+    s = _sample("bfcl", shared("bfcl", "BFCL_v4_multi_turn_base.json"), "multi_turn_base_100/turn_0")
+    assert any("code inferred" in x and "Nvidia" in x for x in curate_sample(s, 0).quality.reasons)
+
+
+def test_locator_finds_values_said_in_other_words(shared, parser):
+    """Values the user did state, in words the locator missed: they were asked for as if
+    absent while the query still said them (simple_python_385, normal_atom_list_7,
+    multi_turn_base_26/turn_0). Located now, so they are hidden properly or kept as said."""
+    cases = [("bfcl", shared("bfcl", "BFCL_v4_simple_python.json"), "simple_python_385", "check_in_date", "15th October,2023"),
+             ("acebench", shared("acebench"), "normal_atom_list_7", "timeFrame", "last week"),
+             ("bfcl", shared("bfcl", "BFCL_v4_multi_turn_base.json"), "multi_turn_base_26/turn_0", "folder", "temporary")]
+    for src, path, sid, p, said in cases:
+        s = _sample(src, path, sid)
+        value = next(c.arguments[p] for c in s.calls if p in c.arguments)
+        assert [x.text for x in find_scalar(s.query, value)] == [said]
+        for r in _records(s, parser, range(6)):
+            a = next(c.arguments[p] for c in r.key_info if p in c.arguments)
+            assert a.method is None or a.method.value != "absent", (sid, a)
+            if a.removed and r.quality.passed:
+                assert said not in r.unspecified_query and not find_scalar(r.unspecified_query, value)
+            elif not a.removed:
+                assert a.located and said in r.unspecified_query
+    assert [x.text for x in find_scalar("open the 2:47 p.m. slot", "14:47")] == ["2:47 p.m."]
+    assert find_scalar("for the next 48 hours", "48h")[0].text == "48 hours"
+    assert find_scalar("the temperature in Denver", "tmp") == []  # "temp" is never matched inside a word
+
+
+def test_giveaways_are_rejected(shared, parser):
+    """R2: the hidden value is gone but the query still says it: a parenthesis restating it,
+    an acronym's expansion, a landmark that implies its city."""
+    cases = [("bfcl", shared("bfcl", "BFCL_v4_simple_python.json"), "simple_python_276", "location", "Louvre Museum"),
+             ("bfcl", shared("bfcl", "BFCL_v4_parallel.json"), "parallel_112", "species", "(Dog)"),
+             ("acebench", shared("acebench"), "normal_atom_enum_43", "timezone", "Eastern Standard Time")]
+    for src, path, sid, p, words in cases:
+        s = _sample(src, path, sid)
+        seen = 0
+        for r in _records(s, parser):
+            hidden = [a for c in r.key_info for q, a in c.arguments.items() if q == p and a.removed and a.method.value != "absent"]
+            if hidden and words in r.unspecified_query:
+                seen += 1
+                assert not r.quality.passed and any(x.startswith("giveaway: ") and words.strip("()") in x
+                                                    for x in r.quality.reasons), (sid, r.quality.reasons)
+            assert not (r.quality.passed and hidden and words in r.unspecified_query)
+        assert seen, sid
+    # a chain store or a person in a place implies nothing about the place (real records)
+    for sid, f in (("simple_python_371", "BFCL_v4_simple_python.json"), ("parallel_multiple_28", "BFCL_v4_parallel_multiple.json")):
+        for r in _records(_sample("bfcl", shared("bfcl", f), sid), parser, range(6)):
+            assert not any(x.startswith("giveaway") for x in r.quality.reasons), (sid, r.quality.reasons)
+    # what does not give a value away: a condition in brackets, a common noun before a place
+    from asktoact.curate.locate import locate
+    from asktoact.curate.quality import giveaways
+
+    q = "Find Italian restaurants in Paris with a radius of 5 (in km)."
+    doc = parser(q) if parser else None
+    hid = [("0.location", "location", "Paris", locate(q, "Paris").spans), ("0.radius", "radius", 5, locate(q, 5).spans)]
+    assert giveaways(q, "Find Italian restaurants with a certain radius (in km).", hid,
+                     [(s.start, s.end) for s in locate(q, "Italian").spans], doc) == []

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..schema import ArgInfo, CallInfo, ICRecord, RemovalMethod, RewriteInfo, ToolSample
-from .ground import USER, ground, why_not_askable
+from .ground import USER, ground, is_credential, why_not_askable
 from .locate import Location, Span, locate
-from .quality import leak_check
+from .quality import giveaways, leak_check
 from .rewrite import EditPlan, rewrite_query
 from .sampling import rng_for, sample_removals
 
@@ -68,6 +68,9 @@ def analyse(sample: ToolSample) -> list[list[ArgView]]:
         if isinstance(a.value, (dict, list)) and sum(1 for _, ss in a.location.parts if ss) > 2 and any(
                 isinstance(x, (dict, list)) for x in (a.value.values() if isinstance(a.value, dict) else a.value)):
             a.why_not = "a nested object stated in several places: no one phrase to rewrite"
+            continue
+        if is_credential(a.name, a.value):
+            a.why_not = "a credential: stays as the user gave it, never asked for"
             continue
         if any(in_code(sample.query, sp) for sp in a.location.spans):
             a.why_not = "written inside code, JSON or a bracketed list"  # no words around it to rewrite
@@ -225,6 +228,11 @@ def curate_sample(sample: ToolSample, seed: int, level_weights: dict[int, float]
         meta["ungrounded"] = unaskable
     if issues:
         meta["rewrite_issues"] = issues
+    gone = [(f"{a.call}.{a.name}", a.name, a.value, a.location.spans) for row in views for a in row
+            if results.get((a.call, a.name)) and a.location.found]
+    given = giveaways(sample.query, new_query, gone, protected, doc) if gone else []
+    if given:
+        meta["giveaways"] = given
     not_eligible = {f"{a.call}.{a.name}": a.why_not for row in views for a in row
                     if not a.eligible and not (a.linked_to and a.linked_to in results)}
     if not_eligible:

@@ -182,6 +182,40 @@ def ground(name: str, value: Any, schema: dict[str, Any], query: str, context: S
 
 
 _CODE = re.compile(r"^[A-Z]{2,3}$")
+_LONG_CODE = re.compile(r"^[A-Z]{4,5}$")
+_SECRET_WORDS = {"token", "password", "passwd", "secret", "apikey", "appid", "credential", "credentials", "passphrase"}
+_KEY_OWNERS = {"api", "access", "app", "auth", "secret", "private", "subscription", "client", "developer", "license"}
+_ID_WORDS = {"id", "ids", "uuid", "guid"}
+
+
+def is_credential(name: str, value: Any = None) -> bool:
+    """An API key, token or password parameter (``access_key``, ``appid``, ``apiKey``): the
+    platform holds it; a user is not asked to type it and a model must never learn one."""
+    from .rewrite import name_words
+
+    ws = set(name_words(name)) | {name.lower().replace("_", "").replace("-", "")}
+    if ws & {"count", "limit", "max", "min", "num", "number", "length", "size", "type", "tokens"}:
+        return False  # "max_tokens", "token_limit": a size, not a secret
+    return bool(ws & _SECRET_WORDS) or ("key" in ws and bool(ws & _KEY_OWNERS)) or (
+        ws & {"key"} and isinstance(value, str) and len(value) >= 16 and not re.search(r"\s", value)
+        and bool(re.search(r"\d", value)) and bool(re.search(r"[A-Za-z]", value)))
+
+
+def is_identifier(name: str) -> bool:
+    from .rewrite import name_words
+
+    return bool(set(name_words(name)) & _ID_WORDS)
+
+
+def code_of(value: str, words: str) -> str | None:
+    """A 4-5 letter code standing for a name the user wrote ("NVDA" for "Nvidia", "TSLA"
+    for "Tesla"): the code is world knowledge, the name is what was said."""
+    if not _LONG_CODE.match(value):
+        return None
+    for w in re.findall(r"\b[A-Z][a-z]+\b", words):
+        if w[0] == value[0] and set(value) <= set(w.upper()):
+            return w
+    return None
 
 
 def why_not_askable(name: str, value: Any, query: str, context: Sequence[Any], sample_meta: dict[str, Any],
@@ -194,13 +228,19 @@ def why_not_askable(name: str, value: Any, query: str, context: Sequence[Any], s
     would repeat the request, and stating the value would be a guess."""
     from .rewrite import name_words
 
+    if is_credential(name, value):
+        return "a credential (API key, token): configured by the platform, not asked of the user or known to the assistant"
     if sample_meta.get("turn", 0) and not context:
         return "comes from an earlier turn that the record does not carry"
     if call_index > 0 and "turn" in sample_meta:
         return "probably the output of an earlier call in this turn (the corpus does not say)"
+    if "turn" in sample_meta and is_identifier(name):
+        return "an identifier the system produced (an earlier call's output or the backend's state), which the record does not carry"
     if isinstance(value, str) and _CODE.match(value):
         return "a code inferred from the user's words"
     words = user_words(query, context)
+    if isinstance(value, str) and code_of(value, words):
+        return f"a code inferred from the user's words ({code_of(value, words)!r})"
     said = stems(words)
     parts = stated_leaves(value)
     if isinstance(value, (dict, list)) and any(_leaf_in(words, x) for x in parts):

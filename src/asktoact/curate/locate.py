@@ -59,6 +59,9 @@ def date_forms(y: int, m: int, d: int) -> list[str]:
            f"{mab}. {d}, {y}", f"{m:02d}/{d:02d}/{y}", f"{m}/{d}/{y}", f"{d:02d}/{m:02d}/{y}", f"{d}/{m}/{y}",
            f"{y}/{m:02d}/{d:02d}", f"{d}.{m}.{y}", f"{d:02d}.{m:02d}.{y}", f"{mon} {d} {y}", f"{mon} {_ordinal(d)} {y}", f"{mab} {d} {y}", f"{mab} {_ordinal(d)}, {y}",
            f"{mon} {d}", f"{mon} {_ordinal(d)}", f"{d} {mon}", f"{_ordinal(d)} of {mon}", f"{mab} {d}"]
+    ys = f" {y}"
+    out += [f.replace(ys, f",{y}") for f in out if f.endswith(ys) and not f.endswith(f", {y}")]  # "15th October,2023"
+    out += [f.replace(f", {y}", f",{y}") for f in out if f.endswith(f", {y}")]
     return out
 
 
@@ -110,11 +113,58 @@ _UNIT_WORDS = {"m": ["meters", "metres", "meter", "metre", "metric"], "km": ["ki
                "lb": ["pounds", "pound"], "lbs": ["pounds"], "s": ["scientific"]}
 
 
+# short forms people expand when they talk ("the temporary directory" for 'tmp')
+_ABBREVIATIONS = {"tmp": ["temporary", "temp"], "temp": ["temporary"], "docs": ["documents"], "pics": ["pictures"],
+                  "women": ["woman"], "men": ["man"], "woman": ["women"], "man": ["men"]}
+_DURATION_UNITS = {"h": "hour", "hr": "hour", "hrs": "hour", "hour": "hour", "hours": "hour", "d": "day", "day": "day",
+                   "days": "day", "w": "week", "wk": "week", "week": "week", "weeks": "week", "mo": "month",
+                   "month": "month", "months": "month", "y": "year", "yr": "year", "year": "year", "years": "year",
+                   "min": "minute", "mins": "minute", "minutes": "minute"}
+_DURATION = re.compile(r"(\d+)\s*([A-Za-z]+)")
+
+
+def duration_forms(s: str) -> list[str]:
+    """'48h' -> "48 hours", "48-hour"; '1w' -> "a week", "the last week" (said in words)."""
+    m = _DURATION.fullmatch(s)
+    if not m or m.group(2).lower() not in _DURATION_UNITS:
+        return []
+    n, unit = int(m.group(1)), _DURATION_UNITS[m.group(2).lower()]
+    forms = [f"{n} {unit}s" if n != 1 else f"1 {unit}", f"{n}-{unit}", f"{n} {unit}"]
+    if n <= 20:
+        forms += [f"{_NUM_WORDS[n]} {unit}s" if n != 1 else f"one {unit}", f"{_NUM_WORDS[n]}-{unit}"]
+    if n == 1:
+        art = "an" if unit == "hour" else "a"
+        forms += [f"{art} {unit}", f"last {unit}", f"past {unit}", f"next {unit}"]
+    return forms
+
+
+def time_forms(hh: int, mm: int) -> list[str]:
+    """'14:47' -> "2:47 p.m.", "2:47pm" (a 12-hour clock)."""
+    if not (0 <= hh < 24 and 0 <= mm < 60):
+        return []
+    h12, ap = (hh % 12 or 12), ("am" if hh < 12 else "pm")
+    base = [f"{h12}:{mm:02d}"] + ([f"{h12}"] if mm == 0 else [])
+    return [f"{b}{sep}{x}" for b in base for sep in (" ", "") for x in (ap, f"{ap[0]}.m.")]
+
+
 def string_forms(s: str) -> list[str]:
     s = s.strip()
     if not s:
         return []
     out = [s]
+    out += _ABBREVIATIONS.get(s.lower(), [])
+    out += duration_forms(s)
+    m = re.fullmatch(r"(\d{1,2}):(\d{2})", s)
+    if m:
+        out += time_forms(int(m.group(1)), int(m.group(2)))
+    m = re.fullmatch(r"([A-G])([#b])", s)  # a musical key: "C#" is "C sharp"
+    if m:
+        out.append(f"{m.group(1)} {'sharp' if m.group(2) == '#' else 'flat'}")
+    m = re.fullmatch(r"(\d{1,2})[-/](\d{4})|(\d{4})-(\d{1,2})", s)  # a month: '04-2022', '2022-04'
+    if m:
+        mo, y = (int(m.group(1)), int(m.group(2))) if m.group(1) else (int(m.group(4)), int(m.group(3)))
+        if 1 <= mo <= 12:
+            out += [f"{_MONTHS[mo - 1]} {y}", f"{_MONTHS[mo - 1][:3]} {y}"]
     if s in _UNIT_WORDS or s.lower() in ("metric", "imperial"):
         out = list(_UNIT_WORDS.get(s, [])) + ([s] if len(s) > 1 else [])  # a bare "m" or "f" is never matched alone
     m = re.fullmatch(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", s)  # "01-01-2021": either day-month or month-day order

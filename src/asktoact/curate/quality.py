@@ -52,6 +52,8 @@ def leak_check(record: ICRecord) -> QualityInfo:
         reasons.append(f"ungrounded: {u}")
     for u in record.metadata.get("rewrite_issues", []):
         reasons.append(f"unnatural: {u}")
+    for u in record.metadata.get("giveaways", []):
+        reasons.append(f"giveaway: {u}")
     for ci, call in enumerate(record.key_info):  # the record must say what the text says
         for p, a in call.arguments.items():
             if a.removed and a.current_value and any(part not in q for part in a.current_value.split("; ")):
@@ -142,3 +144,134 @@ def apply_similarity(records: list[ICRecord], embedder: Embedder, threshold: flo
                 r.quality.passed = False
         elif r.level > 0:
             r.quality.similarity = 0.0
+
+
+# --- giveaways (R2): the hidden value is gone but something left in the query still says it ---
+
+_PLACE_WORDS = {"location", "city", "country", "state", "region", "province", "place", "town", "area", "county",
+                "continent", "venue", "address", "neighborhood", "neighbourhood", "district", "locale"}
+_PAREN_AFTER = re.compile(r"""^['"`\u2019\u201d]?\s*\(([^()]{1,60})\)""")
+_FUNCTION_START = re.compile(r"^(?:in|for|e\.g\.|i\.e\.|or|and|with|which|from|to|at|on|by|as|per|if|optional|default)\b", re.I)
+_PAREN_OPEN = re.compile(r"""\(\s*['"`\u2018\u201c]?$""")
+_PAREN_CLOSE = re.compile(r"""^['"`\u2019\u201d]?\s*\)""")
+_SMALL = {"of", "and", "the", "for", "&", "de", "la"}
+_LOCATIVE = {"in", "at", "near", "of", "inside"}
+
+
+def _still_said(text: str, phrase: str) -> bool:
+    phrase = phrase.strip(" ,.;:'\"`")
+    return bool(phrase) and re.search(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)", text) is not None
+
+
+def _restates(x: str) -> bool:
+    """A parenthesis that renames what it follows ("(Dog)", "(EST)", "(5)"), not one that adds
+    a condition ("(in cm)", "(optional)")."""
+    x = x.strip()
+    return bool(x) and not _FUNCTION_START.match(x) and (x[0].isupper() or x[0].isdigit() or len(x.split()) <= 2)
+
+
+def _expansion_before(text: str, start: int, value: Any) -> str | None:
+    """What a parenthesised value restates: a quoted name, the words an acronym abbreviates
+    ("Eastern Standard Time (EST)") or a run of capitalised words right before the parenthesis."""
+    before = text[:start]
+    m = _PAREN_OPEN.search(before)
+    if not m:
+        return None
+    head = before[:m.start()].rstrip()
+    q = re.search(r"""(['"`\u201c])([^'"`\u201d]{1,60})['"`\u201d]$""", head)
+    if q:
+        return q.group(2)
+    words = list(re.finditer(r"[\w'-]+", head))[-8:]
+    if isinstance(value, str) and value.isalpha() and value.isupper() and 2 <= len(value) <= 6:
+        content = [w for w in words if w.group().lower() not in _SMALL]
+        k = len(value)
+        if len(content) >= k and "".join(w.group()[0] for w in content[-k:]).upper() == value:
+            return head[content[-k].start():]
+    caps: list[Any] = []
+    for w in reversed(words):
+        if w.group()[:1].isupper() or (caps and w.group().lower() in _SMALL):
+            caps.insert(0, w)
+        else:
+            break
+    while caps and caps[0].group().lower() in _SMALL:
+        caps.pop(0)
+    if caps and caps[-1].end() == len(head) and not (len(caps) == 1 and caps[0].start() == 0):
+        return head[caps[0].start():]
+    return None
+
+
+def _is_place(name: str) -> bool:
+    from .rewrite import name_words
+
+    return bool(set(name_words(name)) & _PLACE_WORDS)
+
+
+# a name whose head says it stands in one place ("Louvre Museum", "Golden Gate Bridge"); a
+# chain ("Whole Foods in Los Angeles") or a person ("John Doe in New York") implies nothing
+_LANDMARKS = {"museum", "tower", "bridge", "palace", "cathedral", "park", "square", "temple", "castle", "gallery",
+              "university", "college", "airport", "stadium", "arena", "zoo", "church", "abbey", "monument", "statue",
+              "opera", "library", "station", "garden", "gardens", "falls", "canyon", "mountain", "mount", "lake",
+              "beach", "gate", "theatre", "theater", "basilica", "mosque", "memorial", "aquarium", "observatory",
+              "hospital", "campus", "louvre", "colosseum", "acropolis", "pyramids", "harbor", "harbour", "island"}
+
+
+def _entity_holding(doc: Any, text: str, s: int, e: int, kept: list[tuple[int, int]]) -> str | None:
+    """The named thing a hidden place is the location of ("Louvre Museum in Paris", "San
+    Francisco, California", "Tokyo, Japan"): a kept value of the record (its own gazetteer)
+    or a proper noun the place attaches to in the parse. After a comma any name implies the
+    place (a city names its state); after "in"/"at" only a landmark does."""
+    def implies(ent: str, comma: bool) -> bool:
+        return comma or ent.split()[-1].lower().strip(".,'") in _LANDMARKS or any(
+            w.lower() in _LANDMARKS for w in ent.split())
+
+    for ks, ke in kept:  # the record's own values: "<kept> in|at|, <hidden>"
+        gap = text[ke:s]
+        if ke <= s and re.fullmatch(r"\s*(?:,|\bin|\bat|\bnear)\s*(?:the\s+)?", gap, re.I):
+            if re.search(r"[A-Z]", text[ks:ke]) and implies(text[ks:ke], gap.strip() == ","):
+                return text[ks:ke]
+    if doc is None:
+        return None
+    toks = [t for t in doc if t.idx < e and t.idx + len(t) > s]
+    if not toks:
+        return None
+    root = next((t for t in toks if not (s <= t.head.idx < e) or t.head is t), toks[-1])
+    head, comma = None, False
+    if root.dep_ == "pobj" and root.head.lower_ in _LOCATIVE and root.head.head.pos_ == "PROPN":
+        head = root.head.head
+    elif root.dep_ in ("appos", "npadvmod") and root.head.pos_ == "PROPN" and root.head.i < root.i:
+        head, comma = root.head, text[root.head.idx + len(root.head):s].strip() == ","
+    if head is None or s <= head.idx < e:
+        return None
+    left = head.i
+    while left > 0 and doc[left - 1].pos_ == "PROPN" and doc[left - 1].dep_ in ("compound", "amod", "nmod"):
+        left -= 1
+    if left == 0 and head.i == 0:
+        return None  # a capitalised first word is not a name on that evidence alone
+    ent = doc[left:head.i + 1].text
+    return ent if implies(ent, comma) else None
+
+
+def giveaways(original: str, unspecified: str, hidden: list[tuple[str, str, Any, list[Any]]],
+              kept: list[tuple[int, int]] = (), doc: Any = None) -> list[str]:
+    """Hidden values that the rewritten query still gives away, each with the words that do:
+    a parenthesis restating it (``'Canis lupus familiaris' (Dog)``, ``Eastern Standard Time
+    (EST)``), or a named place implied by the name of what is there (``Louvre Museum in
+    Paris``). ``hidden``: (label, parameter name, value, spans in the original)."""
+    out = []
+    for label, name, value, spans in hidden:
+        for sp in spans:
+            m = _PAREN_AFTER.match(original[sp.end:])
+            if m and _restates(m.group(1)) and _still_said(unspecified, f"({m.group(1)})"):
+                out.append(f"{label}: the parenthesis '({m.group(1).strip()})' restates the hidden {sp.text!r}")
+                break
+            if _PAREN_CLOSE.match(original[sp.end:]):
+                x = _expansion_before(original, sp.start, value)
+                if x and _still_said(unspecified, x):
+                    out.append(f"{label}: {x!r} before the parenthesis restates the hidden {sp.text!r}")
+                    break
+            if _is_place(name):
+                ent = _entity_holding(doc, original, sp.start, sp.end, [k for k in kept if not (sp.start <= k[0] < sp.end)])
+                if ent and _still_said(unspecified, ent):
+                    out.append(f"{label}: the name {ent!r} implies the hidden place {sp.text!r}")
+                    break
+    return out
