@@ -6,6 +6,7 @@ is a whole noun phrase (no "radius of 4 the unit"), the value is gone, kept valu
 and ``current_value`` is exactly the text that now stands in the query."""
 
 import json
+import re
 import random
 from collections import Counter
 from functools import lru_cache
@@ -175,3 +176,81 @@ def test_current_value_always_stands_in_the_query(parser):
                     assert not any(f" {x} {y} " in r.unspecified_query.lower() and f" {x} {y} " not in r.original_query.lower()
                                    for x in ("the", "a", "an", "some") for y in ("the", "a", "an", "some")), r.unspecified_query
     assert methods["abstraction"] > 20 and methods["removal"] > 10
+
+
+# --- session 5: determiners that mark nothing, and the R1 patterns of the second grading ---
+
+def _ace(sid):
+    return _corpus("acebench", "acebench")[sid]
+
+
+def test_a_quoted_message_goes_with_its_verb_of_saying(parser):
+    s = _bfcl("multi_turn_base_149/turn_2")  # "... user ID USR003 stating, 'I've decided to drop ...' My user id ..."
+    views = analyse(s)
+    key = next((a.call, a.name) for row in views for a in row if a.name == "message")
+    q, res, issues = _hide(s, parser, {key})
+    assert "stating" not in q and "I've decided" not in q and "a message" not in q
+    assert "Please send a note to my friend's user ID USR003." in q and "USR002" in q
+    assert res[key].method == "removal" and not issues
+
+
+def test_a_sentence_that_only_states_the_value_goes_whole(parser):
+    s = _ace("normal_atom_number_36")  # "... attack vector. The firewall endpoint is https://firewall.example.com."
+    views = analyse(s)
+    key = next((a.call, a.name) for row in views for a in row if a.value == "https://firewall.example.com")
+    q, res, issues = _hide(s, parser, {key})
+    assert q == "I want to test the web application firewall using the SQL Injection attack vector."
+    assert res[key].method == "removal" and res[key].current_value == "" and not issues
+
+
+def test_a_copula_number_inside_a_clause_is_rejected_not_pasted(parser):
+    s = _bfcl("parallel_4")  # "for a person who is 6 feet tall and weighs 80 kg"
+    r = curate_sample(s, 0, doc=parser(s.query))
+    assert "one tall" not in r.unspecified_query or not r.quality.passed
+    for seed in range(8):
+        q, res, issues = _hide(s, parser, {(0, "height")}, seed)
+        assert any("'is' states" in i for i in issues)
+
+
+def test_a_unit_is_never_the_name_of_a_hidden_number(parser):
+    s = _bfcl("multiple_43")  # "the energy produced by 5 mol of glucose (C6H12O6)"
+    for seed in range(6):
+        q, res, issues = _hide(s, parser, {(0, "mols")}, seed)
+        assert not re.search(r"\b(?:a|some|certain|specific|particular) mols?\b", q), q
+        assert "5 mol" not in q
+
+
+def test_a_year_is_never_a_bare_indefinite(parser):
+    s = _ace("normal_atom_number_41")  # "... for TechCorp in 2022? TechCorp is located in San Francisco."
+    views = analyse(s)
+    key = next((a.call, a.name) for row in views for a in row if a.value in (2022, "2022"))
+    for seed in range(12):
+        q, res, _ = _hide(s, parser, {key}, seed)
+        assert "2022" not in q and " in a year" not in q, q
+
+
+def test_a_phrase_repeating_the_noun_just_said_is_rejected(parser):
+    s = _ace("normal_single_turn_single_function_35")  # "with verification checks for credit score, ..."
+    seen = 0
+    for seed in range(8):
+        q, res, issues = _hide(s, parser, {(0, "verificationChecks")}, seed)
+        if re.search(r"checks for (?:an?|some|the|my|certain|specific|particular)\b", q):
+            seen += 1
+            assert any("repeats a word" in i for i in issues), q
+    assert seen  # the first item is drawn in some seeds
+
+
+def test_determiner_follows_the_users_own_sentence():
+    """Where the user never writes "a", "a"-forms are rare; the user's own things take "my"/"our";
+    the draw is seeded (same seed, same phrase)."""
+    from asktoact.curate.rewrite import noun_phrase_form
+
+    no_a = "Get the weather for Paris tomorrow"
+    with_a = "Find a hotel in Paris for a week"
+    draws = lambda text, noun: Counter(noun_phrase_form(random.Random(i), noun, False, text).split()[0] for i in range(400))
+    assert draws(no_a, "city")["a"] < 0.4 * 400 and draws(with_a, "city")["a"] > 0.6 * 400
+    assert draws(no_a, "budget")["my"] > 0.3 * 400
+    assert draws("Can we book it for our trip", "budget")["our"] > 0.3 * 400
+    assert all(noun_phrase_form(random.Random(i), "year", False, with_a) != "a year" for i in range(400))  # "in a year" = "a year from now"
+    assert noun_phrase_form(random.Random(5), "city", False, no_a) == noun_phrase_form(random.Random(5), "city", False, no_a)
+    assert noun_phrase_form(random.Random(1), "customer ID", False, no_a, own_det="my") == "my customer ID"

@@ -30,3 +30,34 @@ def test_removal_that_leaves_no_marker_has_no_gap():
         recs.append(_rec(i, 0, f"Weather {w} in Paris", f"Weather {w} in Paris"))
         recs.append(_rec(100 + i, 1, f"Weather {w} in Rome", f"Weather {w}"))  # a closing phrase dropped
     assert shortcut_report(recs)["max_gap_points"] == 0.0
+
+
+def test_real_bfcl_records_carry_no_marker_word():
+    """Curate 300 real BFCL records (real spaCy parse): the rewrite puts no word or phrase into
+    more than 20% of the level 1-3 queries (before the session-5 draw, "a" went into a quarter of
+    them). On so small a subset the level-0/level 1-3 gap itself is mostly which queries have
+    values to hide, so the share introduced is what is asserted; the full bar is measured by
+    bench/curation/figures.py over all sources."""
+    import pytest
+
+    from conftest import SHARED
+
+    pytest.importorskip("spacy")
+    from asktoact.curate.build import curate_sample
+    from asktoact.curate.parse import load_parser
+    from asktoact.sources import load
+
+    try:
+        parser = load_parser()
+    except RuntimeError:
+        pytest.skip("no English spaCy pipeline")
+    path = SHARED / "bfcl"
+    if not path.exists():
+        pytest.skip(f"shared data not found: {path}")
+    samples = [s for s in load("bfcl", path) if s.id.startswith(("simple_python", "multiple_", "parallel_"))][:300]
+    recs = [r for r in (curate_sample(s, 0, doc=parser(s.query)) for s in samples) if r.quality.passed]
+    assert sum(r.level > 0 for r in recs) >= 60 and sum(r.level == 0 for r in recs) >= 30
+    n_pos = sum(r.level > 0 for r in recs)
+    gaps = introduced_ngram_gaps(recs, top=1000)
+    worst = max(gaps, key=lambda g: g["introduced_in"])
+    assert worst["introduced_in"] / n_pos <= 0.20, worst
