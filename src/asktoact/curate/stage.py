@@ -90,7 +90,7 @@ def run_build(cfg: BuildConfig, progress: Callable[[int], None] | None = None,
                 try:  # one bad record (a 3,000-deep argument, say) is rejected; the rest goes on
                     # a real under-specified request (API-Bank, BFCL miss_param) is kept as it is: no Algorithm 1
                     r = external_record(s, cfg.seed) if is_external(s) else curate_sample(s, cfg.seed, cfg.level_weights, doc=doc)
-                    dump_line(r)
+                    dump_line(r)  # probe: a record that cannot be written (too deep) is rejected here, not at the write
                 except (RecursionError, ValueError, TypeError, KeyError) as e:
                     cstats.samples_in += 1  # counted in and rejected: in = kept + rejected still holds
                     cstats.rejected += 1
