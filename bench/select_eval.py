@@ -20,10 +20,11 @@ from pathlib import Path
 
 
 def prompt_tokens(tok, tmpl, rec) -> int:
-    from asktoact.native import opening
+    from asktoact import formats
     from asktoact.train.tokenize import render_native
 
-    msgs, tools = opening(rec.unspecified_query, rec.tools, rec.context, "compact")
+    # the same opening `asktoact eval --format native --tool-style compact` sends (runner.py)
+    msgs, tools = formats.opening("native", rec.unspecified_query, rec.tools, rec.context, "compact")
     return len(tok(render_native(tok, msgs, tools, tmpl, generation_prompt=True), add_special_tokens=False)["input_ids"])
 
 

@@ -239,8 +239,8 @@ def why_not_askable(name: str, value: Any, query: str, context: Sequence[Any], s
     if isinstance(value, str) and _CODE.match(value):
         return "a code inferred from the user's words"
     words = user_words(query, context)
-    if isinstance(value, str) and code_of(value, words):
-        return f"a code inferred from the user's words ({code_of(value, words)!r})"
+    if isinstance(value, str) and (name_said := code_of(value, words)):
+        return f"a code inferred from the user's words ({name_said!r})"
     said = stems(words)
     parts = stated_leaves(value)
     if isinstance(value, (dict, list)) and any(_leaf_in(words, x) for x in parts):

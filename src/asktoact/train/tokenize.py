@@ -377,15 +377,18 @@ def balance_first_moves(rows: list[TokenizedRow], act_share: float, seed: int) -
     act = [r for r in rows if r.first_move == "act"]
     info = {"act_share": act_share, "ask_before": len(ask), "act_before": len(act)}
     if act and ask and 0 < act_share < 1:
+        rng = random.Random(f"asktoact:balance:{seed}")
+
+        def keep(rs: list[TokenizedRow], k: int) -> list[TokenizedRow]:
+            chosen = set(rng.sample(range(len(rs)), k))
+            return [r for i, r in enumerate(rs) if i in chosen]
+
         want_ask = int(round(len(act) * (1 - act_share) / act_share))
         want_act = int(round(len(ask) * act_share / (1 - act_share)))
-        rng = random.Random(f"asktoact:balance:{seed}")
         if want_ask < len(ask):
-            keep = set(rng.sample(range(len(ask)), want_ask))
-            ask = [r for i, r in enumerate(ask) if i in keep]
+            ask = keep(ask, want_ask)
         elif want_act < len(act):
-            keep = set(rng.sample(range(len(act)), want_act))
-            act = [r for i, r in enumerate(act) if i in keep]
+            act = keep(act, want_act)
     kept = {id(r) for r in ask + act}
     out = [r for r in rows if id(r) in kept]  # original order: the sampler groups by length itself
     info.update(ask=len(ask), act=len(act), dropped=len(rows) - len(out))
