@@ -68,7 +68,7 @@ _OWN_HEADS = {"account", "email", "username", "password", "address", "phone", "b
               "handle", "website", "project", "repository", "repo", "hometown", "savings", "loan", "mortgage",
               "investment", "deposit", "diet", "schedule", "calendar", "appointment", "trip"}
 _OWN_FIRST = {"user", "customer", "account", "client", "member", "employee", "patient", "student", "my", "personal",
-              "home", "access", "api", "API", "login", "billing", "shipping", "delivery", "contact", "phone",
+              "home", "access", "api", "login", "billing", "shipping", "delivery", "contact", "phone",
               "email", "credit", "debit", "bank", "birth", "departure", "travel", "check-in", "checkout",
               "check-out"}
 
@@ -86,7 +86,7 @@ def _owned(noun: str) -> bool:
     if noun in _MY_NOUNS:
         return True
     head = _stem1(ws[-1].lower()) if not ws[-1].isupper() else ws[-1]
-    if len(ws) >= 2 and ws[0].lower() in _OWN_FIRST | {w.lower() for w in _OWN_FIRST}:
+    if len(ws) >= 2 and ws[0].lower() in _OWN_FIRST:  # lower-case words
         return True
     return len(ws) == 1 and head in _OWN_HEADS
 
@@ -417,7 +417,7 @@ def _pick_np(rng: random.Random, noun: str, plural: bool, text: str, suffix_ok: 
 
 
 _CLAUSE_NEXT = {"and", "or", "but", "so", "then", "to", "for", "in", "on", "at", "with", "from", "using", "before",
-                "after", "and", "please", "if", "when", "while", "because", "as"}
+                "after", "please", "if", "when", "while", "because", "as"}
 
 
 def _clause_ends(after: str) -> bool:
