@@ -218,3 +218,21 @@ def test_audit_on_a_small_real_build(tmp_path, shared):
 def test_audit_bad_input_is_one_error_line(tmp_path):
     r = CliRunner().invoke(app, ["audit", str(tmp_path / "nope"), "--out", str(tmp_path / "o")])
     assert r.exit_code != 0 and "error:" in r.output and "Traceback" not in r.output
+
+
+def test_native_replies_leave_out_the_earlier_conversation(bfcl_run, tmp_path):
+    # native BFCL multi-turn dialogues carry the user's earlier turns as prompt messages; the
+    # template shares count only what the user says after the query (replies to questions)
+    root, _ = bfcl_run
+    st = run_dialogues(root / "b" / "ic_records.jsonl", tmp_path / "n", seed=0, fmt="native")
+    ds = list(read_jsonl(tmp_path / "n" / "dialogues.jsonl", Dialogue))
+    with_context = [d for d in ds if any(m.role == "user" for m in d.messages[:d.prompt_messages - 1])]
+    assert st.written and len(with_context) >= 20
+    texts = collect_texts(ds)
+    replies = [t for k in ("reply", "cannot_answer_reply") for t, _ in texts.by_kind.get(k, [])]
+    after = [m.content for d in ds for m in d.messages[d.prompt_messages:] if m.role == "user"]
+    assert sorted(replies) == sorted(after)
+    earlier = {m.content for d in with_context for m in d.messages[:d.prompt_messages] if m.role == "user"}
+    assert not earlier & set(replies)
+    tf = template_figures(texts)
+    assert tf["reply"]["not_from_bank"] == 0 and tf["reply"]["max_template_share_pct"] <= 10, tf["reply"]["top_templates"]

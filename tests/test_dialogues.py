@@ -200,3 +200,40 @@ def test_llm_content_with_fallback(tmp_path, shared):
     assert er.tool_steps == ["Step 1: Work out the triangle's area using calculate_triangle_area."]
     assert "Work out the triangle's area" in d.messages[2].content
     assert any(n.startswith("questions:") for n in d.notes)  # fell back to templates, and said so
+
+
+def test_twins_pair_each_hidden_record_with_its_fully_specified_query(tmp_path, shared):
+    from asktoact.curate.twins import TWIN_SUFFIX, full_twin
+    from asktoact.schema import ICRecord
+
+    res = run_build(BuildConfig(source="bfcl", path=str(shared("bfcl", "BFCL_v4_simple_python.json")),
+                                out=str(tmp_path / "b"), seed=0, similarity=False, limit=60))
+    recs = list(read_jsonl(res.records, ICRecord))
+    plain = run_dialogues(res.records, tmp_path / "p", seed=0, fmt="native")
+    st = run_dialogues(res.records, tmp_path / "t", seed=0, fmt="native", twins=True)
+    trainable = [r for r in recs if r.quality.passed and not r.metadata.get("eval_only")]
+    expect = [r for r in trainable if r.level > 0 and not any(a.method == "absent" for c in r.key_info for a in c.arguments.values() if a.removed)]
+    assert len(expect) >= 10
+    assert st.twins == len(expect) and st.written == plain.written + st.twins and st.rejected == 0
+    ds = {d.id: d for d in read_jsonl(tmp_path / "t" / "dialogues.jsonl", Dialogue)}
+    for r in expect:
+        d, t = ds[r.id], ds[r.id + TWIN_SUFFIX]
+        assert check_dialogue(t) == []
+        # the twin asks with the original query, and its first assistant move is the full call
+        q = next(i for i, m in enumerate(t.messages) if m.role == "user" and m.content == r.original_query)
+        assert r.original_query != r.unspecified_query and r.unspecified_query not in [m.content for m in t.messages]
+        first = next(m for m in t.messages[q:] if m.role == "assistant")
+        assert first.tool_calls and [(c.name, c.arguments) for c in first.tool_calls][:1] == [(r.calls[0].name, r.calls[0].arguments)]
+        assert t.questions == {} and d.questions
+    # the plain dialogues are unchanged by the option, and the output is deterministic
+    plain_lines = (tmp_path / "p" / "dialogues.jsonl").read_text().splitlines()
+    twin_lines = [l for l in (tmp_path / "t" / "dialogues.jsonl").read_text().splitlines()
+                  if not json.loads(l)["id"].endswith(TWIN_SUFFIX)]
+    assert twin_lines == plain_lines
+    run_dialogues(res.records, tmp_path / "t2", seed=0, fmt="native", twins=True)
+    assert (tmp_path / "t2" / "dialogues.jsonl").read_bytes() == (tmp_path / "t" / "dialogues.jsonl").read_bytes()
+    assert full_twin(next(r for r in recs if r.level == 0)) is None
+    # a value the user never stated (method absent) is missing from the original query too: no twin
+    r = expect[0].model_copy(deep=True)
+    next(a for c in r.key_info for a in c.arguments.values() if a.removed).method = "absent"
+    assert full_twin(r) is None

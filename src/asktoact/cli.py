@@ -233,7 +233,8 @@ def dialogues(records: Path = typer.Argument(..., help="IC records (ic_records.j
               model: Optional[str] = typer.Option(None, help="Model spec for steps and questions (default: templates)"),
               tone: Optional[str] = typer.Option(None, help="Force one user tone: neutral, friendly, dismissive, irritated"),
               fmt_: str = typer.Option("paper", "--format", help="Dialogue format: paper (bracket protocol) or native (tools= + tool_calls)"),
-              reasoning: bool = typer.Option(False, help="native: keep the decomposition/evaluation reasoning as text before each question")) -> None:
+              reasoning: bool = typer.Option(False, help="native: keep the decomposition/evaluation reasoning as text before each question"),
+              twins: bool = typer.Option(False, help="Also write each record's fully specified twin (its original query, answered at once) next to it: training pairs that differ only in the missing value")) -> None:
     """Assemble clean clarification dialogues in the protocol (+ a plain-text view)."""
     from .dialogues.stage import run_dialogues
 
@@ -247,12 +248,14 @@ def dialogues(records: Path = typer.Argument(..., help="IC records (ic_records.j
     with _progress() as prog:
         task = prog.add_task("dialogues", total=None)
         st = run_dialogues(records, out, seed, m, tone, progress=lambda n: prog.advance(task, n), fmt=_format(fmt_),
-                           reasoning=reasoning)
+                           reasoning=reasoning, twins=twins)
     t = Table(title="dialogues")
     for c in ("records in", "written", "invariant rejects", "skipped (QC)", "unreadable lines"):
         t.add_column(c, justify="right")
     t.add_row(str(st.records_in), str(st.written), str(st.rejected), str(st.skipped_qc), str(st.unreadable))
     console.print(t)
+    if twins:
+        console.print(f"fully specified twins added: {st.twins} (counted in written)")
     console.print(f"tones: {dict(st.tones)}" + (f"; LLM fallbacks: {dict(st.llm_fallbacks)}" if st.llm_fallbacks else ""))
     console.print(f"dialogues: {out / 'dialogues.jsonl'}\ntext view: {out / 'dialogues.txt'}")
     if st.records_in and not st.written:

@@ -11,6 +11,7 @@ from pathlib import Path
 from ..io import AtomicOutputs, RejectSink, chunks, dump_line, read_jsonl
 from ..models import ChatModel
 from ..models.base import run_sync
+from ..curate.twins import full_twin
 from ..schema import Dialogue, ICRecord
 from .native import assembler, text_view
 from .check import check_dialogue
@@ -28,6 +29,7 @@ class DialogueStats:
     by_level: Counter = field(default_factory=Counter)
     tones: Counter = field(default_factory=Counter)
     llm_fallbacks: Counter = field(default_factory=Counter)
+    twins: int = 0  # fully specified twins added (``twins=True``; curate.twins)
 
 
 def primary_keys(rec: ICRecord) -> dict[str, list[str]]:
@@ -132,7 +134,10 @@ def make_dialogues(records: list[ICRecord], seed: int, model: ChatModel | None =
 
 
 def run_dialogues(records_path: Path, out: Path, seed: int = 0, model: ChatModel | None = None,
-                  tone: str | None = None, progress=None, fmt: str = "paper", reasoning: bool = False) -> DialogueStats:
+                  tone: str | None = None, progress=None, fmt: str = "paper", reasoning: bool = False,
+                  twins: bool = False) -> DialogueStats:
+    """``twins``: after each record with hidden stated values, also its fully specified twin
+    (the original query, answered at once; ``curate.twins``), so that training sees both."""
     from .content import TONES
 
     if tone is not None and tone not in TONES:
@@ -156,6 +161,9 @@ def run_dialogues(records_path: Path, out: Path, seed: int = 0, model: ChatModel
                     rj.add(r.source, r.id, "metadata.eval_only", "skipped: evaluation-only split is never trained on")
                     continue
                 keep.append(r)
+                if twins and (t := full_twin(r)) is not None:
+                    keep.append(t)
+                    st.twins += 1
             for er, d, violations in make_dialogues(keep, seed, model, tone, fmt, reasoning):
                 if d is None:
                     st.rejected += 1
@@ -178,8 +186,8 @@ def run_dialogues(records_path: Path, out: Path, seed: int = 0, model: ChatModel
         st.unreadable = rj.count - st.rejected - st.skipped_qc  # bad input lines, rejected as read
         st.records_in += st.unreadable
         ao.commit("dialogues", {"records": str(records_path), "seed": seed, "model": getattr(model, "spec", None),
-                                "tone": tone, "format": fmt, "reasoning": reasoning},
+                                "tone": tone, "format": fmt, "reasoning": reasoning, "twins": twins},
                   {"records_in": st.records_in, "written": st.written, "rejected": st.rejected,
-                   "unreadable": st.unreadable, "skipped_qc": st.skipped_qc, "tones": dict(st.tones),
+                   "unreadable": st.unreadable, "skipped_qc": st.skipped_qc, "twins": st.twins, "tones": dict(st.tones),
                    "llm_fallbacks": dict(st.llm_fallbacks)})
     return st

@@ -230,8 +230,12 @@ def collect_texts(dialogues: Iterable[Dialogue]) -> Texts:
     for d in dialogues:
         for q in d.questions.values():
             out.by_kind["question"].append((q, d.record_id))
-        first_user = True
+        # native: the prompt (system, earlier conversation, the query) ends at prompt_messages;
+        # the user's own earlier turns (BFCL multi-turn) are not replies
+        first_user = d.prompt_messages == 0
         for i, m in enumerate(d.messages):
+            if m.role == "user" and i < d.prompt_messages:
+                continue
             if m.role == "user":
                 if first_user:
                     first_user = False
