@@ -83,3 +83,26 @@ def test_python_set_in_a_call_is_a_list_not_a_harness_error():
     json.dumps([c.model_dump() for c in r.solution])
     bad = parse_reply('<tool_call>\n{"name": "f", "arguments": {"x": b"raw"}}\n</tool_call>')
     assert not bad.solution
+
+
+def test_reasoning_dialogues_survive_error_injection(tmp_path, shared):
+    # --reasoning keeps the parameter evaluation as text before each move; an error turn is that
+    # text, then the wrong question inside its span: the invariant check must accept it
+    from asktoact.augment.stage import run_augment
+    from asktoact.curate.stage import BuildConfig, run_build
+    from asktoact.dialogues.native import check_native
+    from asktoact.dialogues.stage import run_dialogues
+    from asktoact.io import read_jsonl
+    from asktoact.schema import Dialogue
+
+    res = run_build(BuildConfig(source="acebench", path=str(shared("acebench")), out=str(tmp_path / "b"), seed=0,
+                                similarity=False, limit=80))
+    st = run_dialogues(res.records, tmp_path / "d", seed=0, fmt="native", reasoning=True)
+    assert st.written and st.rejected == 0
+    ast = run_augment(tmp_path / "d", tmp_path / "a", share=1.0, seed=0)
+    assert ast.rejected == 0 and ast.by_type.get("irrelevant") and ast.by_type.get("imprecise")
+    for d in read_jsonl(tmp_path / "a" / "augmented.jsonl", Dialogue):
+        first = next(m for m in d.messages[d.prompt_messages:] if m.role == "assistant")
+        # (an incomplete-error dialogue may open with the premature call itself, a whole-turn error)
+        assert first.content.startswith("The task breaks down into") or first.tool_calls and d.error_type == "incomplete", d.id
+        assert check_native(d) == []
