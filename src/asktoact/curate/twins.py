@@ -11,6 +11,7 @@ value has no twin: its original query never held that value either.
 from __future__ import annotations
 
 from ..schema import ArgInfo, ICRecord, RemovalMethod
+from .ground import USER
 
 TWIN_SUFFIX = "~full"
 
@@ -30,7 +31,7 @@ def full_twin(rec: ICRecord) -> ICRecord | None:
             if a.removed:
                 call.arguments[p] = ArgInfo(value=a.value, original_value=a.original_value,
                                             current_value=a.original_value, removed=False, located=True,
-                                            grounded="user")
+                                            grounded=USER)
     meta = {k: v for k, v in twin.metadata.items() if k not in ("absent", "algorithm1_level", "rewrite_issues", "giveaways")}
     meta["twin_of"] = rec.id
     twin.metadata = meta

@@ -8,10 +8,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..curate.twins import full_twin
 from ..io import AtomicOutputs, RejectSink, chunks, dump_line, read_jsonl
 from ..models import ChatModel
 from ..models.base import run_sync
-from ..curate.twins import full_twin
 from ..schema import Dialogue, ICRecord
 from .native import assembler, text_view
 from .check import check_dialogue
