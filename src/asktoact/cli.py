@@ -234,6 +234,7 @@ def dialogues(records: Path = typer.Argument(..., help="IC records (ic_records.j
               tone: Optional[str] = typer.Option(None, help="Force one user tone: neutral, friendly, dismissive, irritated"),
               fmt_: str = typer.Option("paper", "--format", help="Dialogue format: paper (bracket protocol) or native (tools= + tool_calls)"),
               reasoning: bool = typer.Option(False, help="native: keep the decomposition/evaluation reasoning as text before each question"),
+              reasoning_style_: str = typer.Option("full", "--reasoning-style", help="with --reasoning: full (the paper's decomposition and evaluation, untagged) or compact (one line: Known: ... Missing: ...)"),
               twins: bool = typer.Option(False, help="Also write each record's fully specified twin (its original query, answered at once) next to it: training pairs that differ only in the missing value")) -> None:
     """Assemble clean clarification dialogues in the protocol (+ a plain-text view)."""
     from .dialogues.stage import run_dialogues
@@ -244,11 +245,15 @@ def dialogues(records: Path = typer.Argument(..., help="IC records (ic_records.j
         _fail(f"no such file: {records}")
     if tone is not None and tone not in TONES:
         _fail(f"unknown --tone {tone!r}; known: {', '.join(TONES)}")
+    from .dialogues.native import REASONING_STYLES
+
+    if reasoning_style_ not in REASONING_STYLES:
+        _fail(f"unknown --reasoning-style {reasoning_style_!r}; known: {', '.join(REASONING_STYLES)}")
     m = _maybe_model(model)
     with _progress() as prog:
         task = prog.add_task("dialogues", total=None)
         st = run_dialogues(records, out, seed, m, tone, progress=lambda n: prog.advance(task, n), fmt=_format(fmt_),
-                           reasoning=reasoning, twins=twins)
+                           reasoning=reasoning_style_ if reasoning else False, twins=twins)
     t = Table(title="dialogues")
     for c in ("records in", "written", "invariant rejects", "skipped (QC)", "unreadable lines"):
         t.add_column(c, justify="right")

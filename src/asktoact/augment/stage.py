@@ -42,7 +42,7 @@ class AugmentStats:
 
 def augment_one(rec: ICRecord, clean: Dialogue, seed: int, model: ChatModel | None = None,
                 kind: ErrorType | None = None, weights: dict[ErrorType, float] | None = None,
-                reasoning: bool = False) -> tuple[Dialogue, list[str]]:
+                reasoning: bool | str = False) -> tuple[Dialogue, list[str]]:
     """One error-correction dialogue of type ``kind`` (must be one the record allows; when
     None, drawn from ``weights`` among the allowed ones, for single-dialogue use), written in
     the clean dialogue's format."""
@@ -94,7 +94,7 @@ def _candidates(dialogue_dir: Path, records: dict[str, ICRecord]) -> tuple[list[
 
 def run_augment(dialogue_dir: Path, out: Path, share: float = 0.3, seed: int = 0, model: ChatModel | None = None,
                 weights: dict[ErrorType, float] | None = None, progress=None, fmt: str | None = None,
-                reasoning: bool | None = None) -> AugmentStats:
+                reasoning: bool | str | None = None) -> AugmentStats:
     """Replace ``round(share * dialogues)`` dialogues by error-correction ones: the type mix is
     fixed first (``plan_types``), then each type goes to records that allow it. ``fmt``: the
     format the input must be in (None: as written); ``reasoning`` for native dialogues: None
@@ -107,7 +107,7 @@ def run_augment(dialogue_dir: Path, out: Path, share: float = 0.3, seed: int = 0
         import json
 
         side = dialogue_dir / "dialogues.jsonl.meta.json"
-        reasoning = bool(side.exists() and json.loads(side.read_text()).get("config", {}).get("reasoning"))
+        reasoning = (json.loads(side.read_text()).get("config", {}).get("reasoning") or False) if side.exists() else False
     st = AugmentStats()
     # outputs are put in place together when complete (io.AtomicOutputs); bad input lines and
     # records that cannot be augmented are rejects with file, line and reason; the rest goes on

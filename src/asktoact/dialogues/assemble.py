@@ -84,6 +84,40 @@ def known_text(rec: ICRecord, slot: Slot) -> str:
     return f"{PARAMETER_EVALUATION} Now I know that {subject} {verb} {q(slot.value)}."
 
 
+def _short_names(rec: ICRecord) -> dict[tuple[int, str], str]:
+    """A parameter by its own name, or ``api.name`` where two calls share that name."""
+    seen: dict[str, int] = {}
+    for call in rec.key_info:
+        for p in call.arguments:
+            seen[p] = seen.get(p, 0) + 1
+    return {(ci, p): (p if seen[p] == 1 else f"{call.name}.{p}")
+            for ci, call in enumerate(rec.key_info) for p in call.arguments}
+
+
+def compact_evaluation_text(rec: ICRecord) -> str:
+    """The parameter evaluation in a few tokens (``--reasoning-style compact``): what is known, then
+    what is missing, so a small model decides to ask or to call from a line it wrote itself."""
+    names = _short_names(rec)
+    known, missing = [], []
+    for ci, call in enumerate(rec.key_info):
+        for p, a in call.arguments.items():
+            n = names[(ci, p)]
+            if a.reference is not None:
+                known.append(f"{n} = output of step {a.reference + 1}")
+            elif a.removed:
+                if not a.linked_to:
+                    missing.append(n)
+            else:
+                said = {"profile": " (profile)", "default": " (default)", "output": " (earlier output)"}.get(a.grounded or "", "")
+                known.append(f"{n} = {json.dumps(a.value, ensure_ascii=False)}{said}")
+    return f"Known: {', '.join(known) or 'nothing'}. Missing: {', '.join(missing) or 'nothing'}."
+
+
+def compact_known_text(rec: ICRecord, slot: Slot) -> str:
+    names = _short_names(rec)
+    return "Now known: " + ", ".join(f"{names[k]} = {json.dumps(slot.value, ensure_ascii=False)}" for k in [slot.key, *slot.linked]) + "."
+
+
 def summary_text(rec: ICRecord, calls: list | None = None) -> str:
     return (f"{SUMMARY} Every value the APIs need is known now, so here is the plan of calls: "
             f"{format_solution(calls if calls is not None else rec.calls)}")

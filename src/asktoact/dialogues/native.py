@@ -6,7 +6,9 @@ differ only in how the assistant writes): the tools go beside the messages
 (``Dialogue.tools``), a clarifying question is plain assistant text, and the last step is an
 assistant ``tool_calls`` message with every call of the record (parallel calls stay one
 message). The paper's decomposition and evaluation reasoning is left out by default;
-``reasoning=True`` keeps it, without tags, as text before the question or the calls.
+``reasoning=True`` (or ``"full"``) keeps it, without tags, as text before the question or the
+calls; ``reasoning="compact"`` writes only one line of what is known and what is missing
+(``Known: a = 1. Missing: b.``), a few tokens a small model can afford before each move.
 
 Errors and corrections work as in the paper format:
 
@@ -30,10 +32,24 @@ from typing import Any, Callable
 from ..native import NATIVE_SYSTEM_PROMPT
 from ..protocol import EOE, PARAMETER_EVALUATION, SOE, TASK_DECOMPOSITION, outside_spans, solution_json, strip_markers
 from ..schema import Dialogue, ErrorSpan, ErrorType, ICRecord, Message, ToolCall
-from .assemble import TONE_NAMES, Injection, asked_again, evaluation_text, known_text, slots_of
+from .assemble import TONE_NAMES, Injection, asked_again, compact_evaluation_text, compact_known_text, evaluation_text, \
+    known_text, slots_of
 from .content import CANNOT_ANSWER, correction, user_reply
 
 NOT_RUN = json.dumps({"error": "not executed: the call holds placeholders for values the user has not given yet"})
+
+
+REASONING_STYLES = ("full", "compact")
+
+
+def reasoning_style(reasoning: bool | str | None) -> str | None:
+    """None (no reasoning), "full" or "compact" from the option's forms (True means "full")."""
+    if not reasoning:
+        return None
+    style = "full" if reasoning is True else str(reasoning)
+    if style not in REASONING_STYLES:
+        raise ValueError(f"unknown reasoning style {style!r}: {' or '.join(REASONING_STYLES)}")
+    return style
 
 
 def _untagged(text: str) -> str:
@@ -45,7 +61,8 @@ def _untagged(text: str) -> str:
 def assemble_native(rec: ICRecord, steps: list[str], questions: dict[str, str], rng: random.Random,
                     tone: str | None = None, injection: Injection | None = None,
                     system: str | None = NATIVE_SYSTEM_PROMPT, dialogue_id: str | None = None,
-                    reasoning: bool = False) -> Dialogue:
+                    reasoning: bool | str = False) -> Dialogue:
+    style = reasoning_style(reasoning)
     tone = tone or rng.choice(TONE_NAMES)
     slots = slots_of(rec, questions)
     msgs: list[Message] = [Message(role="system", content=system)] if system else []
@@ -54,7 +71,9 @@ def assemble_native(rec: ICRecord, steps: list[str], questions: dict[str, str], 
     n_prompt = len(msgs)  # the earlier conversation (rec.context) is prompt, never learned
     buf: list[str] = []
     whole_turn_errors: list[int] = []
-    if reasoning:
+    if style == "compact":
+        buf.append(compact_evaluation_text(rec))
+    elif style == "full":
         n = len(steps)
         buf.append(f"The task breaks down into {n} step{'s' if n != 1 else ''}. " + " ".join(steps) + " "
                    + _untagged(evaluation_text(rec)))
@@ -96,7 +115,9 @@ def assemble_native(rec: ICRecord, steps: list[str], questions: dict[str, str], 
         buf.append(slot.question)
         say()
         msgs.append(Message(role="user", content=user_reply(slot.value, tone, rng)))
-        if reasoning:
+        if style == "compact":
+            buf.append(compact_known_text(rec, slot))
+        elif style == "full":
             buf.append(_untagged(known_text(rec, slot)))
     inject_here(len(slots))
     say([c.model_copy(update={"references": {}, "accepted": {}}) for c in rec.calls])
@@ -113,7 +134,7 @@ def assemble_native(rec: ICRecord, steps: list[str], questions: dict[str, str], 
                     questions={f"{s.key[0]}.{s.key[1]}": s.question for s in slots}, prompt_messages=n_prompt)
 
 
-def assembler(fmt: str, reasoning: bool = False) -> Callable[..., Dialogue]:
+def assembler(fmt: str, reasoning: bool | str = False) -> Callable[..., Dialogue]:
     """The assembly function for a format (same arguments as ``assemble``)."""
     if fmt == "native":
         return lambda *a, **kw: assemble_native(*a, reasoning=reasoning, **kw)

@@ -99,7 +99,7 @@ def enrich(rec: ICRecord, steps: list[str], questions: dict[str, str]) -> ICReco
 
 def make_dialogues(records: list[ICRecord], seed: int, model: ChatModel | None = None,
                    tone: str | None = None, fmt: str = "paper",
-                   reasoning: bool = False) -> list[tuple[ICRecord, Dialogue, list[str]]]:
+                   reasoning: bool | str = False) -> list[tuple[ICRecord, Dialogue, list[str]]]:
     async def go():
         sem = asyncio.Semaphore(max(1, getattr(model, "concurrency", 8)) if model else 64)
 
@@ -134,7 +134,7 @@ def make_dialogues(records: list[ICRecord], seed: int, model: ChatModel | None =
 
 
 def run_dialogues(records_path: Path, out: Path, seed: int = 0, model: ChatModel | None = None,
-                  tone: str | None = None, progress=None, fmt: str = "paper", reasoning: bool = False,
+                  tone: str | None = None, progress=None, fmt: str = "paper", reasoning: bool | str = False,
                   twins: bool = False) -> DialogueStats:
     """``twins``: after each record with hidden stated values, also its fully specified twin
     (the original query, answered at once; ``curate.twins``), so that training sees both."""
