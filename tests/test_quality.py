@@ -146,3 +146,16 @@ def test_a_choice_said_in_other_words_is_found_by_meaning(shared, parser):
     for seed in range(4):
         r = _record(_sample("acebench", shared("acebench"), "normal_atom_enum_40"), parser, seed)
         assert implied_by_meaning(r, emb) == [], seed
+
+
+def test_a_place_named_by_its_adjective_is_not_asked_for(shared, parser):
+    """simple_python_231: country=Germany is asked for (absent) though the user wrote
+    "German history": the value is said, asking is wrong; rejected with a reason."""
+    from asktoact.curate.quality import _demonym_for
+
+    s = _sample("bfcl", shared("bfcl", "BFCL_v4_simple_python.json"), "simple_python_231")
+    r = _record(s, parser)
+    assert _hidden(r, "country") and "German history" in r.unspecified_query
+    assert not r.quality.passed and any("'German'" in x and x.startswith("giveaway") for x in r.quality.reasons)
+    assert _demonym_for("Italy", "local Italian pasta dishes") == "Italian"
+    assert _demonym_for("Austin", "an Australian band") is None

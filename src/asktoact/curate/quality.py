@@ -346,6 +346,22 @@ def _code_for(value: Any, text: str) -> str | None:
     return None
 
 
+_DEMONYM_END = re.compile(r"(?:an|ian|ese|ish|ic|i|ch)$")
+
+
+def _demonym_for(value: Any, text: str) -> str | None:
+    """The adjective of a hidden place still in the query ("German history" for Germany,
+    "Italian pasta" for Italy): a capitalised word sharing all but the place's last letter
+    and ending as demonyms do."""
+    if not (isinstance(value, str) and re.fullmatch(r"[A-Z][a-z]{3,}", value)):
+        return None
+    for w in re.findall(r"\b[A-Z][a-z]+\b", text):
+        k = len(value) - 1  # "Germany"/"German", "Italy"/"Italian"; not "Austin"/"Australian"
+        if w != value and w[:k] == value[:k] and _DEMONYM_END.search(w):
+            return w
+    return None
+
+
 def _without(text: str, phrases: list[str]) -> str:
     for p in phrases:
         if p:
@@ -355,7 +371,8 @@ def _without(text: str, phrases: list[str]) -> str:
 
 def still_implied(record: ICRecord) -> list[str]:
     """Hidden values the rewritten query still gives away in other words: one of the
-    parameter's fixed choices named by its words, or a code whose name is still there.
+    parameter's fixed choices named by its words, a code whose name is still there, or a
+    place whose adjective is ("German history" with the country asked for).
     The phrases that now stand for hidden values do not count (they name the kind)."""
     stand = [p for call in record.key_info for a in call.arguments.values() if a.removed and a.current_value
              for p in a.current_value.split("; ")]
@@ -371,6 +388,8 @@ def still_implied(record: ICRecord) -> list[str]:
                 out.append(f"{call.name}[{ci}].{p}: the words of the choice {hidden!r} are still in the query")
             elif a.method is not None and a.method.value != "absent" and (name := _code_for(hidden, text)):
                 out.append(f"{call.name}[{ci}].{p}: {name!r} still names the hidden code {hidden!r}")
+            elif _is_place(p) and (dem := _demonym_for(hidden, text)):
+                out.append(f"{call.name}[{ci}].{p}: {dem!r} still names the hidden place {hidden!r}")
     return out
 
 
@@ -411,7 +430,7 @@ def unaskable(record: ICRecord) -> list[str]:
         for p, a in call.arguments.items():
             v = a.value
             if (lookups and a.removed and a.method is not None and a.method.value == "absent" and isinstance(v, str)
-                    and (len(v) > 3 or re.search(r"\d", v))):
+                    and (len(v) > 3 or re.search(r"\d", v)) and v not in options_of(_schema(record, call.name, p))):
                 out.append(f"{call.name}[{ci}].{p}={v!r}: probably returned by an earlier lookup ({', '.join(lookups)}), "
                            "whose output the record does not carry; the user cannot be asked for it")
                 continue
