@@ -144,6 +144,13 @@ def _inside_other(s: Span, a: ArgView, flat: list[ArgView]) -> bool:
     return False
 
 
+def _as_written(a: ArgView) -> str:
+    """The text a kept value stands as: the occurrence written exactly as the value
+    ("`logEvent`", not "a LogEvent" found case-blind before it), else the first."""
+    exact = [s for s in a.location.spans if s.text == str(a.value)]
+    return (exact or a.location.spans)[0].text
+
+
 def level_of(missing: set[tuple[int, str]]) -> int:
     """The complexity level of a set of missing parameters (Algorithm 1's definitions)."""
     calls = {c for c, _ in missing}
@@ -194,7 +201,7 @@ def curate_sample(sample: ToolSample, seed: int, level_weights: dict[int, float]
             linked = None
             if res is None and a.linked_to is not None and a.linked_to in results:
                 res, linked = results[a.linked_to], f"{a.linked_to[0]}.{a.linked_to[1]}"
-            orig = a.location.spans[0].text if a.location.found and a.location.spans else None
+            orig = _as_written(a) if a.location.found and a.location.spans else None
             if res:
                 args[a.name] = ArgInfo(value=a.value, original_value=res.original_value, current_value=res.current_value,
                                        removed=True, located=True, method=RemovalMethod(res.method),

@@ -846,7 +846,7 @@ def _object_edits(query: str, plan: EditPlan, rng: random.Random, doc: Any,
     keys = [k for k, _ in keyed_leaves(plan.value, plan.key[1])]
     edits: list[_Edit] = []
     shown: list[str] = []
-    orig = None
+    origs: list[str] = []  # every stated text replaced (a range is both its dates), not the first alone
     for (key, (leaf, spans)) in zip(keys, plan.location.parts):
         name = plan.key[1] if key.lower() in _GENERIC_KEYS else key
         sub = EditPlan(key=(plan.key[0], name), value=leaf, schema={}, location=Location(True, spans, [(leaf, spans)]),
@@ -855,12 +855,11 @@ def _object_edits(query: str, plan: EditPlan, rng: random.Random, doc: Any,
             s, e, rep, _ = _plan_span(query, sp, sub, first=(k == 0), rng=rng, allow_removal=False, partial=False,
                                       doc=doc, protected=protected, issues=issues, single=len(spans) == 1)
             s, e = _clamp(s, e, sp.start, sp.end, protected)
-            if orig is None:
-                orig = query[s:e].strip()
+            origs.append(query[s:e].strip())
             if k == 0:
                 shown.append(rep)
             edits.append(_Edit(s, e, rep, plan.key, shown=k == 0))
-    res = EditResult(original_value=orig or "", current_value="; ".join(shown), method="abstraction", removed_value=plan.value)
+    res = EditResult(original_value="; ".join(dict.fromkeys(o for o in origs if o)), current_value="; ".join(shown), method="abstraction", removed_value=plan.value)
     return edits, res
 
 
