@@ -60,7 +60,9 @@ _PLURAL_FORMS = (("some {n}", 1.5), ("certain {n}", 0.5), ("specific {n}", 0.5),
                  ("the {n} I need", 0.2))
 # the user's own noun that carried a value ("a speed of 26", "fuel efficiency 20 mpg"): the form
 # must say that one value is meant, without "I" (a number's "the X I need" marks the rewrite)
-_NAMED_FORMS = (("a certain {n}", 1.0), ("a specific {n}", 0.8), ("a particular {n}", 0.4), ("a given {n}", 0.6))
+_NAMED_FORMS = (("a certain {n}", 1.0), ("a specific {n}", 0.7), ("a particular {n}", 0.3), ("a given {n}", 0.4))
+# ... and where the user's sentence has no "a" (a new "a" would mark the rewrite)
+_NAMED_THE_FORMS = (("the desired {n}", 0.5), ("the required {n}", 0.4), ("the chosen {n}", 0.15))
 _MY_NOUNS = {"account", "email", "email address", "username", "user name", "password", "address", "phone",
              "phone number", "user ID", "file", "budget", "order", "booking", "reservation"}
 # heads of things a user owns or is: "my budget", "my customer ID", "our destination"
@@ -123,7 +125,8 @@ def noun_phrase_form(rng: random.Random, noun: str, plural: bool, text: str = ""
     if _owned(noun):
         forms.append((mine + " {n}", 3.0 if (mine in ws or not has_a) else 1.5))
     if named and not plural:  # "at an altitude of 77 and a speed." reads cut off (graded R1 fail)
-        forms = [(f, w) for f, w in forms if f.startswith("my ") or f.startswith("our ")] + list(_NAMED_FORMS)
+        forms = ([(f, w) for f, w in forms if f.startswith("my ") or f.startswith("our ")]
+                 + [(f, w * (1.0 if has_a else 0.15)) for f, w in _NAMED_FORMS] + list(_NAMED_THE_FORMS))
     if not suffix_ok:
         forms = [(f, w) for f, w in forms if not f.endswith(("mind", "need", "want", " of"))]
     f = rng.choices([f for f, _ in forms], weights=[w for _, w in forms], k=1)[0]
@@ -796,6 +799,10 @@ def _plan_span(text: str, span: Span, plan: EditPlan, first: bool, rng: random.R
                 a = start
                 npr = (a, npr[1], abstract_phrase(noun, rng, text, det[2] if det else None, named=True))
             return a, npr[1], npr[2] + (end_mark if npr[2] else ""), "abstraction" if npr[2] else "removal"
+    if doc is not None and not copula and not named and not partial:
+        nb = _quoted_after_noun(doc, text, s0, e0, protected or [])
+        if nb is not None:  # "the keyword 'Error'" -> "a certain keyword", not "the keyword a certain pattern"
+            return nb[0], e, _pick_np(rng, nb[1], nb[2], text, after=text[e:], named=True) + end_mark, "abstraction"
     if not good and not named and issues is not None:
         issues.append(f"no natural phrase for the hidden {plan.key[1]!r} (would be {noun_phrase!r})")
     if copula:
@@ -815,6 +822,36 @@ def _plan_span(text: str, span: Span, plan: EditPlan, first: bool, rng: random.R
 
 
 ONE_FORMS = ("a specific one", "a particular one", "a certain one")
+
+
+def _quoted_after_noun(doc: Any, text: str, s: int, e: int,
+                       protected: list[tuple[int, int]]) -> tuple[int, str, bool] | None:
+    """(start, noun, plural) of the noun phrase just before a quoted value that the user named it
+    by ("the keyword 'Error'", "an argument 'resultData'", "the same movie "Inception""): the
+    whole phrase becomes one stand-in for the noun ("a certain keyword"), where the value's own
+    stand-in after it would collide ("the keyword a certain pattern")."""
+    if not (text[s:s + 1] in QUOTES or (s > 0 and text[s - 1] in QUOTES)):
+        return None
+    before = [t for t in doc if t.idx + len(t) <= s]
+    if not before:
+        return None
+    pt = before[-1]
+    if pt.pos_ != "NOUN" or len(pt.text) <= 2 or text[pt.idx + len(pt):s].strip(" '\"`:") != "" or pt.lower_ in MEASURES:
+        return None
+    left, words = pt.i, [pt]
+    k = pt.i - 1
+    while k >= 0 and doc[k].dep_ in ("det", "amod", "compound", "poss", "predet") and doc[k].head.i == pt.i:
+        left = k
+        if doc[k].dep_ == "compound" and doc[k].pos_ == "NOUN":
+            words.insert(0, doc[k])
+        k -= 1
+    if not any(doc[j].dep_ in ("det", "poss") for j in range(left, pt.i)):
+        return None  # "Search keyword 'X'" has no phrase of its own to replace
+    a = doc[left].idx
+    if any(ps < e and a < pe for ps, pe in protected if not (s <= ps and pe <= e)):
+        return None
+    noun = " ".join(w.text if w.text.isupper() else w.lower_ for w in words)
+    return a, noun, _is_plural(pt)
 
 
 def _stating_sentence(text: str, start: int, end: int, protected: list[tuple[int, int]]) -> tuple[int, int] | None:
@@ -948,7 +985,7 @@ def rewrite_query(query: str, plans: list[EditPlan], rng: random.Random, doc: An
     # two different values abstracted to the same phrase read better as "a certain X ... another X"
     seen_phrases: set[str] = set()
     for ed in sorted(edits, key=lambda x: x.start):
-        m = re.match(r"^(a certain|a specific|a particular|a given|an?|the|some|my|our) (.+?)(?: I have in mind| I need| I want| I'm thinking of)?$", ed.text)
+        m = re.match(r"^(a certain|a specific|a particular|a given|the desired|the required|the chosen|an?|the|some|my|our) (.+?)(?: I have in mind| I need| I want| I'm thinking of)?$", ed.text)
         if not m:
             continue
         if m.group(2) in seen_phrases and not m.group(2).endswith("s"):
@@ -965,14 +1002,14 @@ def rewrite_query(query: str, plans: list[EditPlan], rng: random.Random, doc: An
             if first_phrase.get((ed.key, m.group(1)), "").startswith("another "):
                 ed.text = f"the other {m.group(1)}"
             continue
-        m2 = re.match(r"^(?:another|a certain|a specific|a particular|a given|an?|the|some|my|our) (.+?)(?: I have in mind| I need| I want| I'm thinking of)?$", ed.text)
+        m2 = re.match(r"^(?:another|a certain|a specific|a particular|a given|the desired|the required|the chosen|an?|the|some|my|our) (.+?)(?: I have in mind| I need| I want| I'm thinking of)?$", ed.text)
         if m2:
             first_phrase.setdefault((ed.key, m2.group(1)), ed.text)
     # "verification checks for a certain verification check": the phrase repeats a noun said
     # just before it, as no person would
     if issues is not None:
         for ed in edits:
-            m3 = re.match(r"^(?:a certain|a specific|a particular|a given|an?|the|some|my|our|certain|specific) (.+?)(?: I have in mind| I need| I want| I'm thinking of)?$", ed.text)
+            m3 = re.match(r"^(?:a certain|a specific|a particular|a given|the desired|the required|the chosen|an?|the|some|my|our|certain|specific) (.+?)(?: I have in mind| I need| I want| I'm thinking of)?$", ed.text)
             if not m3:
                 continue
             near = [_stem1(w.lower()) for _, _, w in _words_before(query, ed.start, 4)]  # nearest first
@@ -1022,7 +1059,7 @@ def rewrite_query(query: str, plans: list[EditPlan], rng: random.Random, doc: An
     return out, results
 
 
-_STAND_IN = re.compile(r"^(?:a certain|a specific|a particular|a given|an?|the|some|my|our|another|certain|specific)\s+(.+?)"
+_STAND_IN = re.compile(r"^(?:a certain|a specific|a particular|a given|the desired|the required|the chosen|an?|the|some|my|our|another|certain|specific)\s+(.+?)"
                        r"(?: I have in mind| I need| I want| I'm thinking of)?[.!?]?$")
 # words before which a noun phrase cannot start; "a"/"the"/"my"/"some" merge with the phrase (tidy)
 _BEFORE_NP = (DETERMINERS - {"a", "an", "the", "my", "your", "our", "some"}) | {"another", "top", "every", "each", "no",
