@@ -486,6 +486,9 @@ def _np_rewrite(doc: Any, text: str, s: int, e: int, plan: EditPlan, noun: str, 
     ids = {t.i for t in V}
     first, last = V[0], V[-1]
     tops = [t for t in V if t.head.i not in ids or t.head is t]
+    if len(tops) > 1 and len({t.head.i for t in tops}) == 1 and tops[0].head.i > V[-1].i \
+            and all(t.dep_ in ("compound", "amod", "nmod") for t in tops):
+        tops = tops[-1:]  # "a Yamaha P125 piano": both words name the one piano
     if len(tops) != 1:
         return None
     top = tops[0]
@@ -1080,6 +1083,14 @@ def _collision(query: str, doc: Any, s: int, e: int, text: str) -> str | None:
     head = core.split()[-1].lower().strip(".,") if core.split() else ""
     if " of " not in f" {core} " and (head in MEASURES - {"units", "unit"} or head.startswith("sq.") or head in ("sq", "ft")):
         return "is a unit, not a name"
+    after = query[e:]
+    if re.match(r"\s?[:/]?\d", after):
+        return "runs into a number after it"  # "the ratio I want:1"
+    mu = re.match(r"\s+([A-Za-z\u00b0%][\w\u00b0^/.]*)", after)
+    if mu and len(mu.group(1).rstrip(".")) > 1 and (mu.group(1).rstrip(".") in MEASURES or mu.group(1).lower().rstrip(".") in
+                                                       MEASURES - {"a", "s", "m", "g", "k", "c", "f", "j", "n", "w", "v", "in"}):
+        if " of " not in f" {core} ":
+            return f"leaves a unit behind ({mu.group(1)!r})"  # "a specific threshold dB"
     prev = _words_before(query, s, 1)
     if prev and prev[0][2].lower() in _BEFORE_NP and _only_space_between(query, prev[0][1], s):
         return "follows a determiner already there"
