@@ -54,7 +54,7 @@ DET_CHOICES = ("a certain", "a specific", "a particular")
 # read a bare "the X" for a never-mentioned thing as a pointer to something already known).
 # "{a}" is "a" or "an" as the noun needs.
 _INDEF_FORMS = (("{a} {n}", 3.0), ("a certain {n}", 0.8), ("a specific {n}", 0.7), ("a particular {n}", 0.3))
-_OTHER_FORMS = (("some {n}", 0.8), ("the {n} I have in mind", 0.3), ("the {n} I need", 0.25),
+_OTHER_FORMS = (("some {n}", 0.65), ("the {n} I have in mind", 0.3), ("the {n} I need", 0.25),
                 ("the {n} I want", 0.15), ("the {n} I'm thinking of", 0.15))
 _PLURAL_FORMS = (("some {n}", 1.5), ("certain {n}", 0.5), ("specific {n}", 0.5), ("the {n} I have in mind", 0.2),
                  ("the {n} I need", 0.2))
@@ -1033,6 +1033,14 @@ def rewrite_query(query: str, plans: list[EditPlan], rng: random.Random, doc: An
             why = _collision(query, doc, ed.start, ed.end, ed.text)
             if why:
                 issues.append(f"the phrase for the hidden {ed.key[1]!r} ({ed.text.strip()!r}) {why}")
+        by_pos = sorted((ed for ed in edits if ed.text.strip()), key=lambda x: (x.start, x.end))
+        for a, b in zip(by_pos, by_pos[1:]):  # "bound to a specific node a certain library"
+            if a.end <= b.start and query[a.end:b.start].strip(" '\"`") == "" and a.key != b.key \
+                    and _STAND_IN.match(b.text.strip()) and _STAND_IN.match(a.text.strip()):
+                issues.append(f"the phrases for the hidden {a.key[1]!r} and {b.key[1]!r} stand side by side")
+    for ed in edits:  # a stand-in that now begins a sentence ("... tax evasion? A suspicion level of 6.")
+        if ed.text[:1].islower() and query[ed.start:ed.start + 1].isupper() and re.search(r"[.?!]['\"]?\s+$", query[:ed.start]):
+            ed.text = ed.text[0].upper() + ed.text[1:]
     # apply right to left; an edit overlapping an applied one shrinks to what is free
     made = list(edits)
     edits.sort(key=lambda x: (x.start, x.end))
@@ -1098,12 +1106,15 @@ def _collision(query: str, doc: Any, s: int, e: int, text: str) -> str | None:
         return None
     V = [t for t in doc if t.idx < e and t.idx + len(t) > s]
     before = [t for t in doc if t.idx + len(t) <= s]
-    adverbial = any(t.dep_ == "npadvmod" or t.head.pos_ == "ADV" for t in V)  # "play the game a number of times"
-    if before and not adverbial:
+    # "play the game a number of times", "strength a certain distance away"
+    adverbial = any(t.dep_ == "npadvmod" and t.lower_ in MEASURES | UNITS | {"times"} or t.head.pos_ == "ADV" for t in V)
+    if before:
         pt = before[-1]
         gap = query[pt.idx + len(pt):s]
-        if pt.pos_ == "NOUN" and pt.dep_ != "dative" and gap.strip(" '\"`") == "" and pt.lower_ not in MEASURES:
+        if not adverbial and pt.pos_ == "NOUN" and pt.dep_ != "dative" and gap.strip(" '\"`") == "" and pt.lower_ not in MEASURES:
             return f"follows a noun already there ({pt.text!r})"
+        if pt.dep_ in ("compound", "amod", "nmod") and pt.head.idx >= s and pt.head.idx < e and gap.strip(" '\"`") == "":
+            return f"follows a word of its own noun phrase ({pt.text!r})"  # "a specific node the desired library"
     if not V:
         return None
     ids = {t.i for t in V}
