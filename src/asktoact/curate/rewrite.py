@@ -949,12 +949,14 @@ def _clamp(s: int, e: int, vs: int, ve: int, protected: list[tuple[int, int]]) -
 
 def rewrite_query(query: str, plans: list[EditPlan], rng: random.Random, doc: Any = None,
                   protected: list[tuple[int, int]] = (),
-                  issues: list[str] | None = None) -> tuple[str, dict[tuple[int, str], EditResult]]:
+                  issues: list[str] | None = None,
+                  collided: set[tuple[int, str]] | None = None) -> tuple[str, dict[tuple[int, str], EditResult]]:
     """Hide every planned value. Returns the new query and what happened per parameter.
 
     ``doc`` is the query's spaCy parse (removal of whole constituents); ``protected`` are
     the character spans of kept values, which no edit may touch; what could not be written
-    naturally is appended to ``issues``. Each result's ``current_value`` is the exact text
+    naturally is appended to ``issues``, and the parameters whose stand-in collides with the
+    words around it (or repeats them) are added to ``collided``. Each result's ``current_value`` is the exact text
     that now stands where the value was ("" when it was removed)."""
     edits: list[_Edit] = []
     results: dict[tuple[int, str], EditResult] = {}
@@ -1027,17 +1029,23 @@ def rewrite_query(query: str, plans: list[EditPlan], rng: random.Random, doc: An
                 between = near[:near.index(head)] if head in near else []
                 if len(head) > 3 and head in near and not set(between) & {"to", "say", "and", "or", "is", "are", "e.g"}:
                     issues.append(f"the phrase for the hidden {ed.key[1]!r} repeats a word just said ({m3.group(1)!r})")
+                    if collided is not None:
+                        collided.add(ed.key)
                     break
     if issues is not None:
         for ed in edits:
             why = _collision(query, doc, ed.start, ed.end, ed.text)
             if why:
                 issues.append(f"the phrase for the hidden {ed.key[1]!r} ({ed.text.strip()!r}) {why}")
+                if collided is not None:
+                    collided.add(ed.key)
         by_pos = sorted((ed for ed in edits if ed.text.strip()), key=lambda x: (x.start, x.end))
         for a, b in zip(by_pos, by_pos[1:]):  # "bound to a specific node a certain library"
             if a.end <= b.start and query[a.end:b.start].strip(" '\"`") == "" and a.key != b.key \
                     and _STAND_IN.match(b.text.strip()) and _STAND_IN.match(a.text.strip()):
                 issues.append(f"the phrases for the hidden {a.key[1]!r} and {b.key[1]!r} stand side by side")
+                if collided is not None:
+                    collided.add(b.key)
     for ed in edits:  # a stand-in that now begins a sentence ("... tax evasion? A suspicion level of 6.")
         if ed.text[:1].islower() and query[ed.start:ed.start + 1].isupper() and re.search(r"[.?!]['\"]?\s+$", query[:ed.start]):
             ed.text = ed.text[0].upper() + ed.text[1:]
@@ -1113,6 +1121,9 @@ def _collision(query: str, doc: Any, s: int, e: int, text: str) -> str | None:
         gap = query[pt.idx + len(pt):s]
         if not adverbial and pt.pos_ == "NOUN" and pt.dep_ != "dative" and gap.strip(" '\"`") == "" and pt.lower_ not in MEASURES:
             return f"follows a noun already there ({pt.text!r})"
+        if pt.pos_ == "PROPN" and pt.dep_ not in ("dative", "nsubj") and gap.strip() == "" and (
+                pt.head.i in {t.i for t in V} or any(t.head.i == pt.i for t in V)):
+            return f"follows a name already there ({pt.text!r})"  # "the air quality index in London a certain date"
         if pt.dep_ in ("compound", "amod", "nmod") and pt.head.idx >= s and pt.head.idx < e and gap.strip(" '\"`") == "":
             return f"follows a word of its own noun phrase ({pt.text!r})"  # "a specific node the desired library"
     if not V:
