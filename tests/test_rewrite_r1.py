@@ -139,14 +139,15 @@ def test_named_noun_does_not_hang(parser, seed):
 
 
 def test_value_whose_stand_in_collides_is_kept_and_the_rest_hidden(parser):
-    # parallel_8 (seed 0) draws Los Angeles, Alaska and USA; "for Alaska state" has no stand-in
-    # ("an area state"), so Alaska stays as written and the other two are hidden
+    # parallel_8 (seed 0) draws Los Angeles, Alaska and USA; "Los Angeles, CA" and "for Alaska
+    # state" have no stand-in ("another area, CA", "an area state"), so both stay as written
+    # and USA alone is hidden
     from asktoact.curate.build import curate_sample
 
     s = _sample("bfcl", "parallel_8")
     rec = curate_sample(s, 0, doc=parser(s.query))
-    assert rec.metadata.get("kept_for_grammar") == ["2.area"]
+    assert rec.metadata.get("kept_for_grammar") == ["1.area", "2.area"]  # "another area, CA" too
     assert "for Alaska state and another area" in rec.unspecified_query
-    assert "Los Angeles" not in rec.unspecified_query and "an area state" not in rec.unspecified_query
-    assert not rec.key_info[2].arguments["area"].removed and rec.key_info[1].arguments["area"].removed
-    assert rec.level == 3 and not rec.metadata.get("rewrite_issues") and rec.quality.passed
+    assert "Los Angeles, CA" in rec.unspecified_query and "an area state" not in rec.unspecified_query
+    assert not rec.key_info[2].arguments["area"].removed and rec.key_info[3].arguments["area"].removed
+    assert rec.level == 2 and not rec.metadata.get("rewrite_issues") and rec.quality.passed

@@ -1100,6 +1100,8 @@ def _collision(query: str, doc: Any, s: int, e: int, text: str) -> str | None:
     if " of " not in f" {core} " and (head in MEASURES - {"units", "unit"} or head.startswith("sq.") or head in ("sq", "ft")):
         return "is a unit, not a name"
     after = query[e:]
+    if re.match(r",\s*[A-Z]{2}\b(?![a-z'])", after):
+        return "leaves the place's state or country behind"  # "another area, CA"
     if re.match(r"\s?[:/]?\d", after):
         return "runs into a number after it"  # "the ratio I want:1"
     mu = re.match(r"\s+([A-Za-z\u00b0%][\w\u00b0^/.]*)", after)
