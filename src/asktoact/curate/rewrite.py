@@ -314,12 +314,13 @@ def _pp_removal(doc: Any, text: str, start: int, end: int, protected: list[tuple
     if head.pos_ == "NOUN" and (head.lower_ in naming or _stem1(head.lower_) in naming) and head.i < prep.i:
         # "with a rating above 2300": without its value the naming noun hangs ("with a rating."),
         # so the phrase that carries the noun goes with it, or nothing is removed
-        if head.dep_ != "pobj" or head.head.dep_ not in ("prep", "agent") or head.head.lower_ in ("of", "than", "as", "like", "between", "about"):
-            return None
-        inner, prep = prep, head.head
-        head = prep.head
-        if head.pos_ not in ("VERB", "NOUN", "PROPN", "AUX"):
-            return None
+        # (only where that noun is itself in a phrase: "the smart lock with ID 5" keeps its lock)
+        if head.dep_ == "pobj" and head.head.dep_ in ("prep", "agent") \
+                and head.head.lower_ not in ("of", "than", "as", "like", "between", "about"):
+            inner, prep = prep, head.head
+            head = prep.head
+            if head.pos_ not in ("VERB", "NOUN", "PROPN", "AUX"):
+                return None
     if head.pos_ in ("VERB", "AUX") and not any(c.dep_ in _COMPLEMENTS and c.i != prep.i for c in head.children):
         return None
     after = prep.right_edge.i + 1
