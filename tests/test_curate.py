@@ -56,7 +56,7 @@ def test_abstraction_keeps_other_values_bfcl(shared):
     q, res = _hide(s, (0, "base"))
     assert "10" not in q and "5 units" in q
     assert res[(0, "base")].method == "abstraction"
-    assert re.search(r"\b(an?|the|some|my|a certain|a specific|a particular) (base|number of units)\b", q), q
+    assert re.search(r"\b(an?|the|some|my|a certain|a specific|a particular|a given|the desired|the required|the chosen) (base|number of units)\b", q), q
     assert style_issues(q) == []
 
 

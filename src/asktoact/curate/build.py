@@ -182,14 +182,29 @@ def curate_sample(sample: ToolSample, seed: int, level_weights: dict[int, float]
                 plans.append(EditPlan(key=(a.call, a.name), value=a.value, schema=a.schema, location=a.location,
                                       required=tool.is_required(a.name),
                                       force_abstraction=name_counts[tool.name] > 1))
-    rewrite_rng = random.Random(rng.random())
-    hidden = removed | {a.linked_to for row in views for a in row if a.linked_to}
-    protected = [(sp.start, sp.end) for row in views for a in row
-                 if a.location.found and (a.call, a.name) not in hidden and not (a.linked_to in removed)
-                 for sp in a.location.spans]
-    issues: list[str] = []
-    new_query, results = (rewrite_query(sample.query, plans, rewrite_rng, doc=doc, protected=protected, issues=issues)
-                          if plans else (sample.query, {}))
+    rewrite_seed = rng.random()
+
+    def _rewrite(removed: set, plans: list) -> tuple[str, dict, list[str], set, list]:
+        hidden = removed | {a.linked_to for row in views for a in row if a.linked_to}
+        protected = [(sp.start, sp.end) for row in views for a in row
+                     if a.location.found and (a.call, a.name) not in hidden and not (a.linked_to in removed)
+                     for sp in a.location.spans]
+        issues: list[str] = []
+        collided: set = set()
+        q, res = (rewrite_query(sample.query, plans, random.Random(rewrite_seed), doc=doc, protected=protected,
+                                issues=issues, collided=collided) if plans else (sample.query, {}))
+        return q, res, issues, collided, protected
+
+    new_query, results, issues, collided, protected = _rewrite(removed, plans)
+    kept_for_grammar: list[str] = []
+    if collided and any(p.key not in collided for p in plans):
+        # a value whose stand-in would collide with the words around it ("the keyword a certain
+        # pattern", "an area state") stays as the user wrote it; the others are hidden again
+        kept_for_grammar = [f"{c}.{n}" for c, n in sorted(collided)]
+        removed = removed - collided
+        plans = [p for p in plans if p.key not in collided]
+        level = level_of(removed)
+        new_query, results, issues, collided, protected = _rewrite(removed, plans)
     key_info = []
     missing: set[tuple[int, str]] = set()
     absent: list[str] = []
@@ -235,6 +250,8 @@ def curate_sample(sample: ToolSample, seed: int, level_weights: dict[int, float]
         meta["ungrounded"] = unaskable
     if issues:
         meta["rewrite_issues"] = issues
+    if kept_for_grammar:
+        meta["kept_for_grammar"] = kept_for_grammar
     gone = [(f"{a.call}.{a.name}", a.name, a.value, a.location.spans) for row in views for a in row
             if results.get((a.call, a.name)) and a.location.found]
     given = giveaways(sample.query, new_query, gone, protected, doc) if gone else []

@@ -54,10 +54,15 @@ DET_CHOICES = ("a certain", "a specific", "a particular")
 # read a bare "the X" for a never-mentioned thing as a pointer to something already known).
 # "{a}" is "a" or "an" as the noun needs.
 _INDEF_FORMS = (("{a} {n}", 3.0), ("a certain {n}", 0.8), ("a specific {n}", 0.7), ("a particular {n}", 0.3))
-_OTHER_FORMS = (("some {n}", 0.8), ("the {n} I have in mind", 0.3), ("the {n} I need", 0.25),
+_OTHER_FORMS = (("some {n}", 0.65), ("the {n} I have in mind", 0.3), ("the {n} I need", 0.25),
                 ("the {n} I want", 0.15), ("the {n} I'm thinking of", 0.15))
 _PLURAL_FORMS = (("some {n}", 1.5), ("certain {n}", 0.5), ("specific {n}", 0.5), ("the {n} I have in mind", 0.2),
                  ("the {n} I need", 0.2))
+# the user's own noun that carried a value ("a speed of 26", "fuel efficiency 20 mpg"): the form
+# must say that one value is meant, without "I" (a number's "the X I need" marks the rewrite)
+_NAMED_FORMS = (("a certain {n}", 1.0), ("a specific {n}", 0.7), ("a particular {n}", 0.3), ("a given {n}", 0.4))
+# ... and where the user's sentence has no "a" (a new "a" would mark the rewrite)
+_NAMED_THE_FORMS = (("the desired {n}", 0.5), ("the required {n}", 0.4), ("the chosen {n}", 0.15))
 _MY_NOUNS = {"account", "email", "email address", "username", "user name", "password", "address", "phone",
              "phone number", "user ID", "file", "budget", "order", "booking", "reservation"}
 # heads of things a user owns or is: "my budget", "my customer ID", "our destination"
@@ -92,13 +97,15 @@ def _owned(noun: str) -> bool:
 
 
 def noun_phrase_form(rng: random.Random, noun: str, plural: bool, text: str = "", own_det: str | None = None,
-                     suffix_ok: bool = True) -> str:
+                     suffix_ok: bool = True, named: bool = False) -> str:
     """A phrase that names a hidden value by ``noun`` without giving it.
 
     The draw is seeded by the caller and weighted by the sentence ``text`` it goes into: "a"
     forms where the user already writes "a", "my"/"our" for the user's own things (the
     user's own possessive ``own_det`` is kept), "some", sparing "the X I have in mind";
-    ``suffix_ok`` False where a trailing clause cannot go (before "'s")."""
+    ``suffix_ok`` False where a trailing clause cannot go (before "'s"); ``named`` where the
+    noun is the user's own word that carried the value ("a speed of 26"): a bare "a speed" or
+    "some speed" then reads as a phrase left hanging, so the form says a value is meant."""
     ws = {w.lower() for w in _WORD.findall(text)}
     if own_det and own_det.lower() in ("my", "our", "your", "his", "her", "their"):
         return f"{own_det} {noun}"
@@ -117,6 +124,9 @@ def noun_phrase_form(rng: random.Random, noun: str, plural: bool, text: str = ""
         forms += [("the {n} I have in mind", 0.6), ("the {n} I need", 0.6)]
     if _owned(noun):
         forms.append((mine + " {n}", 3.0 if (mine in ws or not has_a) else 1.5))
+    if named and not plural:  # "at an altitude of 77 and a speed." reads cut off (graded R1 fail)
+        forms = ([(f, w) for f, w in forms if f.startswith("my ") or f.startswith("our ")]
+                 + [(f, w * (1.0 if has_a else 0.15)) for f, w in _NAMED_FORMS] + list(_NAMED_THE_FORMS))
     if not suffix_ok:
         forms = [(f, w) for f, w in forms if not f.endswith(("mind", "need", "want", " of"))]
     f = rng.choices([f for f, _ in forms], weights=[w for _, w in forms], k=1)[0]
@@ -300,6 +310,17 @@ def _pp_removal(doc: Any, text: str, start: int, end: int, protected: list[tuple
     if prep.lower_ in ("of", "than", "as", "like", "between", "about") or prep.head.pos_ not in ("VERB", "NOUN", "PROPN", "AUX"):
         return None
     head = prep.head
+    inner = None
+    if head.pos_ == "NOUN" and (head.lower_ in naming or _stem1(head.lower_) in naming) and head.i < prep.i:
+        # "with a rating above 2300": without its value the naming noun hangs ("with a rating."),
+        # so the phrase that carries the noun goes with it, or nothing is removed
+        # (only where that noun is itself in a phrase: "the smart lock with ID 5" keeps its lock)
+        if head.dep_ == "pobj" and head.head.dep_ in ("prep", "agent") \
+                and head.head.lower_ not in ("of", "than", "as", "like", "between", "about"):
+            inner, prep = prep, head.head
+            head = prep.head
+            if head.pos_ not in ("VERB", "NOUN", "PROPN", "AUX"):
+                return None
     if head.pos_ in ("VERB", "AUX") and not any(c.dep_ in _COMPLEMENTS and c.i != prep.i for c in head.children):
         return None
     after = prep.right_edge.i + 1
@@ -311,7 +332,8 @@ def _pp_removal(doc: Any, text: str, start: int, end: int, protected: list[tuple
         return None
     for t in sub:  # nothing but the carrier words around the value
         inside = t.idx >= start and t.idx + len(t) <= end
-        if inside or t.i == prep.i or t.dep_ in ("det", "punct", "poss") or t.lower_ in naming or _stem1(t.lower_) in naming:
+        if inside or t.i == prep.i or (inner is not None and t.i == inner.i) or t.dep_ in ("det", "punct", "poss") \
+                or t.lower_ in naming or _stem1(t.lower_) in naming:
             continue
         if t.lower_ in FILLERS or t.lower_ in QUOTES or t.text in "'\"`":
             continue
@@ -412,8 +434,9 @@ def _np_left(doc: Any, head: Any, stop: int = 0) -> int:
     return left
 
 
-def _pick_np(rng: random.Random, noun: str, plural: bool, text: str, suffix_ok: bool = True, after: str = "") -> str:
-    return noun_phrase_form(rng, noun, plural, text, suffix_ok=suffix_ok and _clause_ends(after))
+def _pick_np(rng: random.Random, noun: str, plural: bool, text: str, suffix_ok: bool = True, after: str = "",
+             named: bool = False) -> str:
+    return noun_phrase_form(rng, noun, plural, text, suffix_ok=suffix_ok and _clause_ends(after), named=named)
 
 
 _CLAUSE_NEXT = {"and", "or", "but", "so", "then", "to", "for", "in", "on", "at", "with", "from", "using", "before",
@@ -464,6 +487,9 @@ def _np_rewrite(doc: Any, text: str, s: int, e: int, plan: EditPlan, noun: str, 
     ids = {t.i for t in V}
     first, last = V[0], V[-1]
     tops = [t for t in V if t.head.i not in ids or t.head is t]
+    if len(tops) > 1 and len({t.head.i for t in tops}) == 1 and tops[0].head.i > V[-1].i \
+            and all(t.dep_ in ("compound", "amod", "nmod") for t in tops):
+        tops = tops[-1:]  # "a Yamaha P125 piano": both words name the one piano
     if len(tops) != 1:
         return None
     top = tops[0]
@@ -541,7 +567,7 @@ def _np_rewrite(doc: Any, text: str, s: int, e: int, plan: EditPlan, noun: str, 
                     phrase = _np_text(doc, n, set(), nl)
                     if not phrase:
                         return None
-                    return na, b, _pick_np(rng, phrase, _is_plural(n), text, after=text[b:])
+                    return na, b, _pick_np(rng, phrase, _is_plural(n), text, after=text[b:], named=True)
             if not good:
                 return None
             if _is_unit(noun):  # "5 mol of glucose" (mols=5): "some mols" is no English, the quantity is an amount
@@ -609,7 +635,10 @@ def _named_left(doc: Any, text: str, s: int, e: int, top: Any, first: Any, last:
     if not phrase or phrase.lower() in VAGUE_NOUNS:
         return None
     end_q = e + (1 if e < len(text) and text[e] in "'\"`" and text[s - 1:s] in "'\"`" else 0)
-    return a, end_q, _pick_np(rng, phrase, False, text, after=text[end_q:])
+    return a, end_q, _pick_np(rng, phrase, False, text, after=text[end_q:], named=True)
+
+
+_ANAPHOR = re.compile(r"\b(?:that|this|these|those|the same|such)\s+([A-Za-z]+)\b", re.I)
 
 
 def _plan_span(text: str, span: Span, plan: EditPlan, first: bool, rng: random.Random,
@@ -632,6 +661,8 @@ def _plan_span(text: str, span: Span, plan: EditPlan, first: bool, rng: random.R
         noun, good = "amount", True
     nwords = (set(name_words(plan.key[1])) | set(noun.lower().split())) - REMOVAL_PREPS - DETERMINERS - {"and", "or", "is"}
     nstems = {_stem1(w) for w in nwords}
+    if allow_removal and any(_stem1(m.group(1).lower()) in nstems for m in _ANAPHOR.finditer(text, e)):
+        allow_removal = False  # "... with that text?" would point at nothing once the value is gone
     is_num = isinstance(plan.value, (int, float)) or bool(re.fullmatch(r"[\d.,]+", span.text))
     unit = None
     nxt = _next_word(text, e)
@@ -770,7 +801,12 @@ def _plan_span(text: str, span: Span, plan: EditPlan, first: bool, rng: random.R
             a = npr[0]
             if named and start < a <= s0 and npr[2].endswith(noun):  # "humidity of 65%" -> "a certain humidity"
                 a = start
+                npr = (a, npr[1], abstract_phrase(noun, rng, text, det[2] if det else None, named=True))
             return a, npr[1], npr[2] + (end_mark if npr[2] else ""), "abstraction" if npr[2] else "removal"
+    if doc is not None and not copula and not named and not partial:
+        nb = _quoted_after_noun(doc, text, s0, e0, protected or [])
+        if nb is not None:  # "the keyword 'Error'" -> "a certain keyword", not "the keyword a certain pattern"
+            return nb[0], e, _pick_np(rng, nb[1], nb[2], text, after=text[e:], named=True) + end_mark, "abstraction"
     if not good and not named and issues is not None:
         issues.append(f"no natural phrase for the hidden {plan.key[1]!r} (would be {noun_phrase!r})")
     if copula:
@@ -785,10 +821,41 @@ def _plan_span(text: str, span: Span, plan: EditPlan, first: bool, rng: random.R
         return start, e, rng.choice(ONE_FORMS) + end_mark, "abstraction"
     if bare:
         return start, e, noun_phrase + end_mark, "abstraction"
-    return start, e, abstract_phrase(noun_phrase, rng, text, det[2] if det else None, suffix_ok=_clause_ends(text[e:])) + end_mark, "abstraction"
+    return start, e, abstract_phrase(noun_phrase, rng, text, det[2] if det else None, suffix_ok=_clause_ends(text[e:]),
+                                     named=bool(named)) + end_mark, "abstraction"
 
 
 ONE_FORMS = ("a specific one", "a particular one", "a certain one")
+
+
+def _quoted_after_noun(doc: Any, text: str, s: int, e: int,
+                       protected: list[tuple[int, int]]) -> tuple[int, str, bool] | None:
+    """(start, noun, plural) of the noun phrase just before a quoted value that the user named it
+    by ("the keyword 'Error'", "an argument 'resultData'", "the same movie "Inception""): the
+    whole phrase becomes one stand-in for the noun ("a certain keyword"), where the value's own
+    stand-in after it would collide ("the keyword a certain pattern")."""
+    if not (text[s:s + 1] in QUOTES or (s > 0 and text[s - 1] in QUOTES)):
+        return None
+    before = [t for t in doc if t.idx + len(t) <= s]
+    if not before:
+        return None
+    pt = before[-1]
+    if pt.pos_ != "NOUN" or len(pt.text) <= 2 or text[pt.idx + len(pt):s].strip(" '\"`:") != "" or pt.lower_ in MEASURES:
+        return None
+    left, words = pt.i, [pt]
+    k = pt.i - 1
+    while k >= 0 and doc[k].dep_ in ("det", "amod", "compound", "poss", "predet") and doc[k].head.i == pt.i:
+        left = k
+        if doc[k].dep_ == "compound" and doc[k].pos_ == "NOUN":
+            words.insert(0, doc[k])
+        k -= 1
+    if not any(doc[j].dep_ in ("det", "poss") for j in range(left, pt.i)):
+        return None  # "Search keyword 'X'" has no phrase of its own to replace
+    a = doc[left].idx
+    if any(ps < e and a < pe for ps, pe in protected if not (s <= ps and pe <= e)):
+        return None
+    noun = " ".join(w.text if w.text.isupper() else w.lower_ for w in words)
+    return a, noun, _is_plural(pt)
 
 
 def _stating_sentence(text: str, start: int, end: int, protected: list[tuple[int, int]]) -> tuple[int, int] | None:
@@ -820,17 +887,23 @@ def _article(noun: str) -> str:
 
 
 def abstract_phrase(noun: str, rng: random.Random, text: str = "", own_det: str | None = None,
-                    suffix_ok: bool = True) -> str:
+                    suffix_ok: bool = True, named: bool = False) -> str:
     """One way to name a value without giving it ("a city", "my budget", "some results")."""
     head = noun.split(" of ")[0].split()[-1:] or [""]
     plural = head[0].endswith("s") and not head[0].endswith(("ss", "us", "is", "species", "series")) and len(head[0]) > 3
-    return noun_phrase_form(rng, noun, plural, text, own_det, suffix_ok)
+    return noun_phrase_form(rng, noun, plural, text, own_det, suffix_ok, named=named)
 
 
 def _singular(noun: str) -> str:
     w = noun.split()
-    if w and w[-1].endswith("s") and not w[-1].endswith("ss") and len(w[-1]) > 3:
-        w[-1] = w[-1][:-1]
+    if w and w[-1].endswith("s") and not w[-1].endswith(("ss", "series", "species")) and len(w[-1]) > 3:
+        # "categories" -> "category" (not "categorie"), "boxes"/"matches" -> "box"/"match"
+        if w[-1].endswith("ies") and len(w[-1]) > 4:
+            w[-1] = w[-1][:-3] + "y"
+        elif w[-1].endswith(("xes", "ches", "shes", "sses")) and not w[-1].endswith(("aches", "iches")):
+            w[-1] = w[-1][:-2]
+        else:
+            w[-1] = w[-1][:-1]
     return " ".join(w)
 
 
@@ -876,12 +949,14 @@ def _clamp(s: int, e: int, vs: int, ve: int, protected: list[tuple[int, int]]) -
 
 def rewrite_query(query: str, plans: list[EditPlan], rng: random.Random, doc: Any = None,
                   protected: list[tuple[int, int]] = (),
-                  issues: list[str] | None = None) -> tuple[str, dict[tuple[int, str], EditResult]]:
+                  issues: list[str] | None = None,
+                  collided: set[tuple[int, str]] | None = None) -> tuple[str, dict[tuple[int, str], EditResult]]:
     """Hide every planned value. Returns the new query and what happened per parameter.
 
     ``doc`` is the query's spaCy parse (removal of whole constituents); ``protected`` are
     the character spans of kept values, which no edit may touch; what could not be written
-    naturally is appended to ``issues``. Each result's ``current_value`` is the exact text
+    naturally is appended to ``issues``, and the parameters whose stand-in collides with the
+    words around it (or repeats them) are added to ``collided``. Each result's ``current_value`` is the exact text
     that now stands where the value was ("" when it was removed)."""
     edits: list[_Edit] = []
     results: dict[tuple[int, str], EditResult] = {}
@@ -915,7 +990,7 @@ def rewrite_query(query: str, plans: list[EditPlan], rng: random.Random, doc: An
     # two different values abstracted to the same phrase read better as "a certain X ... another X"
     seen_phrases: set[str] = set()
     for ed in sorted(edits, key=lambda x: x.start):
-        m = re.match(r"^(a certain|a specific|a particular|an?|the|some|my|our) (.+?)(?: I have in mind| I need| I want| I'm thinking of)?$", ed.text)
+        m = re.match(r"^(a certain|a specific|a particular|a given|the desired|the required|the chosen|an?|the|some|my|our) (.+?)(?: I have in mind| I need| I want| I'm thinking of)?$", ed.text)
         if not m:
             continue
         if m.group(2) in seen_phrases and not m.group(2).endswith("s"):
@@ -932,23 +1007,48 @@ def rewrite_query(query: str, plans: list[EditPlan], rng: random.Random, doc: An
             if first_phrase.get((ed.key, m.group(1)), "").startswith("another "):
                 ed.text = f"the other {m.group(1)}"
             continue
-        m2 = re.match(r"^(?:another|an?|the|some|my|our|a certain|a specific|a particular) (.+?)(?: I have in mind| I need| I want| I'm thinking of)?$", ed.text)
+        m2 = re.match(r"^(?:another|a certain|a specific|a particular|a given|the desired|the required|the chosen|an?|the|some|my|our) (.+?)(?: I have in mind| I need| I want| I'm thinking of)?$", ed.text)
         if m2:
             first_phrase.setdefault((ed.key, m2.group(1)), ed.text)
     # "verification checks for a certain verification check": the phrase repeats a noun said
     # just before it, as no person would
     if issues is not None:
         for ed in edits:
-            m3 = re.match(r"^(?:an?|the|some|my|our|a certain|a specific|a particular|certain|specific) (.+?)(?: I have in mind| I need| I want| I'm thinking of)?$", ed.text)
+            m3 = re.match(r"^(?:a certain|a specific|a particular|a given|the desired|the required|the chosen|an?|the|some|my|our|certain|specific) (.+?)(?: I have in mind| I need| I want| I'm thinking of)?$", ed.text)
             if not m3:
                 continue
-            head = _stem1(m3.group(1).split()[-1].lower())
             near = [_stem1(w.lower()) for _, _, w in _words_before(query, ed.start, 4)]  # nearest first
-            between = near[:near.index(head)] if head in near else []
-            # "checks for a check", "metrics like a metric" are robotic; "set the level to a
-            # specific level", "two numbers, say some number" are how people talk
-            if len(head) > 3 and head in near and not set(between) & {"to", "say", "and", "or", "is", "are", "e.g"}:
-                issues.append(f"the phrase for the hidden {ed.key[1]!r} repeats a word just said ({m3.group(1)!r})")
+            # "checks for a check", "metrics like a metric", "set an alarm for an alarm time" are
+            # robotic; "set the level to a specific level", "two numbers, say some number" are how people talk
+            ws = [_stem1(w.lower()) for w in m3.group(1).split()]
+            for k, head in enumerate(reversed(ws)):
+                # a modifier said again is natural before a pure name ("the lock with a certain
+                # lock ID"), and only counts when just said ("an alarm for an alarm time")
+                if k > 0 and (ws[-1] in _PURE_NAMES or head not in near[:3]):
+                    continue
+                between = near[:near.index(head)] if head in near else []
+                if len(head) > 3 and head in near and not set(between) & {"to", "say", "and", "or", "is", "are", "e.g"}:
+                    issues.append(f"the phrase for the hidden {ed.key[1]!r} repeats a word just said ({m3.group(1)!r})")
+                    if collided is not None:
+                        collided.add(ed.key)
+                    break
+    if issues is not None:
+        for ed in edits:
+            why = _collision(query, doc, ed.start, ed.end, ed.text)
+            if why:
+                issues.append(f"the phrase for the hidden {ed.key[1]!r} ({ed.text.strip()!r}) {why}")
+                if collided is not None:
+                    collided.add(ed.key)
+        by_pos = sorted((ed for ed in edits if ed.text.strip()), key=lambda x: (x.start, x.end))
+        for a, b in zip(by_pos, by_pos[1:]):  # "bound to a specific node a certain library"
+            if a.end <= b.start and query[a.end:b.start].strip(" '\"`") == "" and a.key != b.key \
+                    and _STAND_IN.match(b.text.strip()) and _STAND_IN.match(a.text.strip()):
+                issues.append(f"the phrases for the hidden {a.key[1]!r} and {b.key[1]!r} stand side by side")
+                if collided is not None:
+                    collided.add(b.key)
+    for ed in edits:  # a stand-in that now begins a sentence ("... tax evasion? A suspicion level of 6.")
+        if ed.text[:1].islower() and query[ed.start:ed.start + 1].isupper() and re.search(r"[.?!]['\"]?\s+$", query[:ed.start]):
+            ed.text = ed.text[0].upper() + ed.text[1:]
     # apply right to left; an edit overlapping an applied one shrinks to what is free
     made = list(edits)
     edits.sort(key=lambda x: (x.start, x.end))
@@ -978,6 +1078,74 @@ def rewrite_query(query: str, plans: list[EditPlan], rng: random.Random, doc: An
     return out, results
 
 
+_STAND_IN = re.compile(r"^(?:a certain|a specific|a particular|a given|the desired|the required|the chosen|an?|the|some|my|our|another|certain|specific)\s+(.+?)"
+                       r"(?: I have in mind| I need| I want| I'm thinking of)?[.!?]?$")
+# words before which a noun phrase cannot start; "a"/"the"/"my"/"some" merge with the phrase (tidy)
+_BEFORE_NP = (DETERMINERS - {"a", "an", "the", "my", "your", "our", "some"}) | {"another", "top", "every", "each", "no",
+                                                                             "any", "which", "what", "whose"}
+_MODIFIER_DEPS = {"compound", "amod", "nmod", "nummod", "quantmod"}
+
+
+def _collision(query: str, doc: Any, s: int, e: int, text: str) -> str | None:
+    """Why the noun phrase ``text`` put in place of query[s:e) collides with the words around it,
+    or None: a determiner or a noun already there ("the keyword a certain pattern", "top some
+    number"), a noun the value modified left behind ("an area state", "a specific case ID
+    legal case"), a unit as the name ("a m.", "another sq.ft"), a value said as an adverb or
+    adjective ("compounded a compounding freq", "eat a certain diet preference")."""
+    m = _STAND_IN.match(text.strip())
+    if not m:
+        return None
+    core = m.group(1)
+    head = core.split()[-1].lower().strip(".,") if core.split() else ""
+    if " of " not in f" {core} " and (head in MEASURES - {"units", "unit"} or head.startswith("sq.") or head in ("sq", "ft")):
+        return "is a unit, not a name"
+    after = query[e:]
+    if re.match(r",\s*[A-Z]{2}\b(?![a-z'])", after):
+        return "leaves the place's state or country behind"  # "another area, CA"
+    if re.match(r"\s?[:/]?\d", after):
+        return "runs into a number after it"  # "the ratio I want:1"
+    mu = re.match(r"\s+([A-Za-z\u00b0%][\w\u00b0^/.]*)", after)
+    if mu and len(mu.group(1).rstrip(".")) > 1 and (mu.group(1).rstrip(".") in MEASURES or mu.group(1).lower().rstrip(".") in
+                                                       MEASURES - {"a", "s", "m", "g", "k", "c", "f", "j", "n", "w", "v", "in"}):
+        if " of " not in f" {core} ":
+            return f"leaves a unit behind ({mu.group(1)!r})"  # "a specific threshold dB"
+    prev = _words_before(query, s, 1)
+    if prev and prev[0][2].lower() in _BEFORE_NP and _only_space_between(query, prev[0][1], s):
+        return "follows a determiner already there"
+    if doc is None:
+        return None
+    V = [t for t in doc if t.idx < e and t.idx + len(t) > s]
+    before = [t for t in doc if t.idx + len(t) <= s]
+    # "play the game a number of times", "strength a certain distance away"
+    adverbial = any(t.dep_ == "npadvmod" and t.lower_ in MEASURES | UNITS | {"times"} or t.head.pos_ == "ADV" for t in V)
+    if before:
+        pt = before[-1]
+        gap = query[pt.idx + len(pt):s]
+        if not adverbial and pt.pos_ == "NOUN" and pt.dep_ != "dative" and gap.strip(" '\"`") == "" and pt.lower_ not in MEASURES:
+            return f"follows a noun already there ({pt.text!r})"
+        if pt.pos_ == "PROPN" and pt.dep_ not in ("dative", "nsubj") and gap.strip() == "" and (
+                pt.head.i in {t.i for t in V} or any(t.head.i == pt.i for t in V)):
+            return f"follows a name already there ({pt.text!r})"  # "the air quality index in London a certain date"
+        if pt.dep_ in ("compound", "amod", "nmod") and pt.head.idx >= s and pt.head.idx < e and gap.strip(" '\"`") == "":
+            return f"follows a word of its own noun phrase ({pt.text!r})"  # "a specific node the desired library"
+    if not V:
+        return None
+    ids = {t.i for t in V}
+    possessive = re.search(r"['\u2019]s?$", core) is not None  # "a certain artist's concert" keeps its noun
+    for t in V:
+        r = t
+        while r.dep_ == "conj" and r.head.i not in ids and r.head.i < r.i:  # "role-playing and action games"
+            r = r.head
+        if r.head.i in ids or r.head is r:
+            continue
+        if (r.dep_ in _MODIFIER_DEPS or r.dep_ == "poss" and not possessive) and r.head.idx >= e:
+            return f"leaves the noun it modified behind ({r.head.text!r})"
+    tops = [t for t in V if t.head.i not in ids or t.head is t]
+    if tops and all(t.pos_ in ("ADV", "ADJ") for t in V if not t.is_punct) and tops[0].dep_ in ("advmod", "acomp", "oprd", "xcomp", "npadvmod"):
+        return "stands for an adverb or adjective"
+    return None
+
+
 def _standing_text(out: str, text: str) -> str:
     """``text`` as it now reads in ``out`` (tidy may capitalise it); "" when it is gone."""
     text = text.strip()
@@ -998,8 +1166,8 @@ def tidy(text: str, original: str | None = None) -> str:
     t = re.sub(r"\s+([.,?!;:])", r"\1", t)
     t = re.sub(r",\s*([.?!])", r"\1", t)
     t = re.sub(r",\s*,", ",", t)
-    t = re.sub(r"\b(?:a|an|the|my|your|our|some) (a certain|a specific|a particular|another|an?|the|some|my|our)\b(?= \w)", r"\1", t, flags=re.I)
-    t = re.sub(r"\b([A-Z]\w*(?:'s|s')) (?:a certain|a specific|a particular|the|some|my) (?=\w)",  # "Jordan's the stat"
+    t = re.sub(r"\b(?:a|an|the|my|your|our|some) (a certain|a specific|a particular|a given|another|an?|the|some|my|our)\b(?= \w)", r"\1", t, flags=re.I)
+    t = re.sub(r"\b([A-Z]\w*(?:'s|s')) (?:a certain|a specific|a particular|a given|the|some|my) (?=\w)",  # "Jordan's the stat"
                lambda m: m.group(0) if original and m.group(0) in original else m.group(1) + " ", t)
     prev = None
     keep = {m.group(0).lower() for m in _DANGLING.finditer(original)} if original else set()

@@ -32,7 +32,7 @@ def full_twin(rec: ICRecord) -> ICRecord | None:
                 call.arguments[p] = ArgInfo(value=a.value, original_value=a.original_value,
                                             current_value=a.original_value, removed=False, located=True,
                                             grounded=USER)
-    meta = {k: v for k, v in twin.metadata.items() if k not in ("absent", "algorithm1_level", "rewrite_issues", "giveaways")}
+    meta = {k: v for k, v in twin.metadata.items() if k not in ("absent", "algorithm1_level", "rewrite_issues", "giveaways", "kept_for_grammar")}
     meta["twin_of"] = rec.id
     twin.metadata = meta
     return twin
