@@ -108,7 +108,8 @@ def test_reasoning_dialogues_survive_error_injection(tmp_path, shared):
         assert check_native(d) == []
 
 
-def test_compact_reasoning_says_what_is_known_and_what_is_missing(tmp_path, shared):
+@pytest.mark.parametrize("style", ["compact", "cited"])
+def test_compact_reasoning_says_what_is_known_and_what_is_missing(tmp_path, shared, style):
     # --reasoning-style compact: one line before each move; the record's hidden values are the
     # "Missing" list, its kept values the "Known" one, a fully specified twin says "Missing: nothing"
     import json
@@ -122,17 +123,18 @@ def test_compact_reasoning_says_what_is_known_and_what_is_missing(tmp_path, shar
 
     res = run_build(BuildConfig(source="acebench", path=str(shared("acebench")), out=str(tmp_path / "b"), seed=0,
                                 similarity=False, limit=80))
-    st = run_dialogues(res.records, tmp_path / "d", seed=0, fmt="native", reasoning="compact", twins=True)
+    st = run_dialogues(res.records, tmp_path / "d", seed=0, fmt="native", reasoning=style, twins=True)
     assert st.written and st.rejected == 0 and st.twins
     meta = json.loads((tmp_path / "d" / "dialogues.jsonl.meta.json").read_text())
-    assert meta["config"]["reasoning"] == "compact"
+    assert meta["config"]["reasoning"] == style
+    opens = "Known: " if style == "compact" else ""
     recs = {r.id: r for r in read_jsonl(tmp_path / "d" / "records.jsonl", ICRecord)}
     asked = full = 0
     for d in read_jsonl(tmp_path / "d" / "dialogues.jsonl", Dialogue):
         rec = recs[d.record_id]
         first = next(m for m in d.messages[d.prompt_messages:] if m.role == "assistant")
         line = first.content.split(". Missing: ")
-        assert first.content.startswith("Known: ") and len(line) == 2, d.id
+        assert first.content.startswith(opens) and len(line) == 2, d.id
         missing = [a for c in rec.key_info for p, a in c.arguments.items() if a.removed and not a.linked_to]
         if missing:
             asked += 1
@@ -141,10 +143,14 @@ def test_compact_reasoning_says_what_is_known_and_what_is_missing(tmp_path, shar
                 for p, a in c.arguments.items():
                     if a.removed and not a.linked_to:
                         assert p in line[1], (d.id, p)
+                        if style == "cited":  # said where it stands, not given a value
+                            assert f"{p}: missing" in line[0] and f"{p} = " not in line[0], (d.id, p)
+                    elif style == "cited" and a.current_value and a.grounded not in ("default", "profile", "output"):
+                        assert f'(from {json.dumps(a.current_value, ensure_ascii=False)})' in line[0], (d.id, p)
         else:
             full += 1
             assert first.tool_calls and line[1] == "nothing.", d.id
-        assert len(first.content) < 600  # a line, not the paper's full evaluation
+        assert len(first.content) < 900  # a line, not the paper's full evaluation
     assert asked and full
     # the format survives error injection (augment takes the style from the sidecar)
     ast = run_augment(tmp_path / "d", tmp_path / "a", share=1.0, seed=0)
@@ -152,4 +158,4 @@ def test_compact_reasoning_says_what_is_known_and_what_is_missing(tmp_path, shar
     for d in read_jsonl(tmp_path / "a" / "augmented.jsonl", Dialogue):
         assert check_native(d) == [], d.id
         first = next(m for m in d.messages[d.prompt_messages:] if m.role == "assistant")
-        assert first.content.startswith("Known: ") or first.tool_calls and d.error_type == "incomplete", d.id
+        assert first.content.startswith(opens) or first.tool_calls and d.error_type == "incomplete", d.id

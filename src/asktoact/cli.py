@@ -234,7 +234,7 @@ def dialogues(records: Path = typer.Argument(..., help="IC records (ic_records.j
               tone: Optional[str] = typer.Option(None, help="Force one user tone: neutral, friendly, dismissive, irritated"),
               fmt_: str = typer.Option("paper", "--format", help="Dialogue format: paper (bracket protocol) or native (tools= + tool_calls)"),
               reasoning: bool = typer.Option(False, help="native: keep the decomposition/evaluation reasoning as text before each question"),
-              reasoning_style_: str = typer.Option("full", "--reasoning-style", help="with --reasoning: full (the paper's decomposition and evaluation, untagged) or compact (one line: Known: ... Missing: ...)"),
+              reasoning_style_: str = typer.Option("full", "--reasoning-style", help="with --reasoning: full (the paper's decomposition and evaluation, untagged), compact (one line: Known: ... Missing: ...) or cited (every parameter in order, a known value with the words it comes from)"),
               twins: bool = typer.Option(False, help="Also write each record's fully specified twin (its original query, answered at once) next to it: training pairs that differ only in the missing value")) -> None:
     """Assemble clean clarification dialogues in the protocol (+ a plain-text view)."""
     from .dialogues.stage import run_dialogues

@@ -94,22 +94,32 @@ def _short_names(rec: ICRecord) -> dict[tuple[int, str], str]:
             for ci, call in enumerate(rec.key_info) for p in call.arguments}
 
 
-def compact_evaluation_text(rec: ICRecord) -> str:
+def compact_evaluation_text(rec: ICRecord, cited: bool = False) -> str:
     """The parameter evaluation in a few tokens (``--reasoning-style compact``): what is known, then
-    what is missing, so a small model decides to ask or to call from a line it wrote itself."""
+    what is missing, so a small model decides to ask or to call from a line it wrote itself.
+    ``cited`` (style ``cited``): every parameter in order, a known value with the user's words it
+    comes from, a hidden one as ``missing`` where it stands, so a value with nothing to quote reads
+    as missing at the point the model would otherwise make one up."""
     names = _short_names(rec)
-    known, missing = [], []
+    known, missing, each = [], [], []
     for ci, call in enumerate(rec.key_info):
         for p, a in call.arguments.items():
             n = names[(ci, p)]
             if a.reference is not None:
                 known.append(f"{n} = output of step {a.reference + 1}")
+                each.append(known[-1])
             elif a.removed:
                 if not a.linked_to:
                     missing.append(n)
+                    each.append(f"{n}: missing")
             else:
                 said = {"profile": " (profile)", "default": " (default)", "output": " (earlier output)"}.get(a.grounded or "", "")
+                if cited and not said and a.current_value:
+                    said = f" (from {json.dumps(a.current_value, ensure_ascii=False)})"
                 known.append(f"{n} = {json.dumps(a.value, ensure_ascii=False)}{said}")
+                each.append(known[-1])
+    if cited:
+        return f"{'; '.join(each) or 'No parameters'}. Missing: {', '.join(missing) or 'nothing'}."
     return f"Known: {', '.join(known) or 'nothing'}. Missing: {', '.join(missing) or 'nothing'}."
 
 

@@ -8,7 +8,9 @@ assistant ``tool_calls`` message with every call of the record (parallel calls s
 message). The paper's decomposition and evaluation reasoning is left out by default;
 ``reasoning=True`` (or ``"full"``) keeps it, without tags, as text before the question or the
 calls; ``reasoning="compact"`` writes only one line of what is known and what is missing
-(``Known: a = 1. Missing: b.``), a few tokens a small model can afford before each move.
+(``Known: a = 1. Missing: b.``), a few tokens a small model can afford before each move;
+``"cited"`` goes through every parameter in order, each known value with the user's words it
+comes from (``a = 1 (from "one item"); b: missing. Missing: b.``).
 
 Errors and corrections work as in the paper format:
 
@@ -39,7 +41,7 @@ from .content import CANNOT_ANSWER, correction, user_reply
 NOT_RUN = json.dumps({"error": "not executed: the call holds placeholders for values the user has not given yet"})
 
 
-REASONING_STYLES = ("full", "compact")
+REASONING_STYLES = ("full", "compact", "cited")
 
 
 def reasoning_style(reasoning: bool | str | None) -> str | None:
@@ -71,8 +73,8 @@ def assemble_native(rec: ICRecord, steps: list[str], questions: dict[str, str], 
     n_prompt = len(msgs)  # the earlier conversation (rec.context) is prompt, never learned
     buf: list[str] = []
     whole_turn_errors: list[int] = []
-    if style == "compact":
-        buf.append(compact_evaluation_text(rec))
+    if style in ("compact", "cited"):
+        buf.append(compact_evaluation_text(rec, cited=style == "cited"))
     elif style == "full":
         n = len(steps)
         buf.append(f"The task breaks down into {n} step{'s' if n != 1 else ''}. " + " ".join(steps) + " "
@@ -115,7 +117,7 @@ def assemble_native(rec: ICRecord, steps: list[str], questions: dict[str, str], 
         buf.append(slot.question)
         say()
         msgs.append(Message(role="user", content=user_reply(slot.value, tone, rng)))
-        if style == "compact":
+        if style in ("compact", "cited"):
             buf.append(compact_known_text(rec, slot))
         elif style == "full":
             buf.append(_untagged(known_text(rec, slot)))
