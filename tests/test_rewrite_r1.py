@@ -151,3 +151,13 @@ def test_value_whose_stand_in_collides_is_kept_and_the_rest_hidden(parser):
     assert "Los Angeles, CA" in rec.unspecified_query and "an area state" not in rec.unspecified_query
     assert not rec.key_info[2].arguments["area"].removed and rec.key_info[3].arguments["area"].removed
     assert rec.level == 2 and not rec.metadata.get("rewrite_issues") and rec.quality.passed
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_hyphenated_word_kept_in_the_stand_in_keeps_its_spelling(parser, seed):
+    # normal_atom_bool_2: "the emerging e-commerce trends" with trend_type hidden read
+    # "the e - commerce trends" (the noun phrase was rebuilt from tokens joined by spaces)
+    q, res, issues = _hide(_sample("acebench", "normal_atom_bool_2"), parser, {(0, "trend_type")}, seed)
+    assert "emerging" not in q and " - " not in q, q
+    if not issues:
+        assert "e-commerce" in q, q

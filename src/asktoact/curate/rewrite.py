@@ -420,9 +420,16 @@ def _toks(doc: Any, s: int, e: int) -> list[Any]:
 
 def _np_text(doc: Any, head: Any, skip: set[int], stop: int) -> str:
     """The words of ``head``'s noun phrase up to ``head`` (determiners and skipped tokens left out)."""
-    ws = [t.text for t in doc[_np_left(doc, head, stop):head.i + 1] if t.i not in skip and t.dep_ not in ("det", "poss", "predet")
-          and not (t.dep_ == "punct" and t.text in "'\"`")]
-    return " ".join(w if (w.isupper() and len(w) > 1) or w[:1].isupper() and not doc[0].text == w else w.lower() for w in ws)
+    toks = [t for t in doc[_np_left(doc, head, stop):head.i + 1] if t.i not in skip and t.dep_ not in ("det", "poss", "predet")
+            and not (t.dep_ == "punct" and t.text in "'\"`")]
+    out = ""
+    for j, t in enumerate(toks):
+        w = t.text
+        w = w if (w.isupper() and len(w) > 1) or w[:1].isupper() and not doc[0].text == w else w.lower()
+        # the user's own spacing between kept neighbours ("e-commerce" stays one word), else a space
+        gap = "" if not out else (doc[t.i - 1].whitespace_ if toks[j - 1].i == t.i - 1 else " ")
+        out += gap + w
+    return out
 
 
 def _np_left(doc: Any, head: Any, stop: int = 0) -> int:
