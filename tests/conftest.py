@@ -1,4 +1,5 @@
 import os
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -18,3 +19,23 @@ def need_shared(*parts: str) -> Path:
 @pytest.fixture
 def shared():
     return need_shared
+
+
+@pytest.fixture(scope="session")
+def parser():
+    """spaCy's English pipeline (load_parser), or skip where it is not installed."""
+    pytest.importorskip("spacy")
+    from asktoact.curate.parse import load_parser
+
+    try:
+        return load_parser()
+    except RuntimeError:
+        pytest.skip("no English spaCy pipeline")
+
+
+@lru_cache(maxsize=8)
+def corpus(src: str, *path: str) -> dict:
+    """A shared-data source loaded once per test session: sample id -> sample."""
+    from asktoact.sources import load
+
+    return {s.id: s for s in load(src, need_shared(*path))}

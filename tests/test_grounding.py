@@ -4,8 +4,6 @@ import json
 import random
 import re
 
-import pytest
-
 from asktoact.curate.build import analyse, curate_sample
 from asktoact.curate.ground import DEFAULT, OUTPUT, PROFILE, USER, ground, is_credential, why_not_askable
 from asktoact.curate.locate import find_scalar
@@ -22,17 +20,6 @@ def _sample(src, path, sid):
         if s.id == sid:
             return s
     raise KeyError(sid)
-
-
-@pytest.fixture
-def parser():
-    spacy = pytest.importorskip("spacy")  # noqa: F841
-    from asktoact.curate.parse import load_parser
-
-    try:
-        return load_parser()
-    except RuntimeError:
-        pytest.skip("no English spaCy pipeline")
 
 
 def _records(sample, parser, seeds=SEEDS):

@@ -15,17 +15,6 @@ def _sample(src, path, sid):
     raise KeyError(sid)
 
 
-@pytest.fixture(scope="module")
-def parser():
-    pytest.importorskip("spacy")
-    from asktoact.curate.parse import load_parser
-
-    try:
-        return load_parser()
-    except RuntimeError:
-        pytest.skip("no English spaCy pipeline")
-
-
 def _record(sample, parser, seed=0):
     return curate_sample(sample, seed, doc=parser(sample.query) if parser else None)
 

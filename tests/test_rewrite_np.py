@@ -9,7 +9,6 @@ import json
 import re
 import random
 from collections import Counter
-from functools import lru_cache
 
 import pytest
 
@@ -17,32 +16,12 @@ from asktoact.curate.build import analyse, curate_sample, in_code
 from asktoact.curate.ground import USER, ground, implied
 from asktoact.curate.locate import Span, find_scalar
 from asktoact.curate.rewrite import EditPlan, hidden_noun, rewrite_query
-from asktoact.sources import load
 
-from conftest import SHARED
-
-
-@pytest.fixture(scope="module")
-def parser():
-    pytest.importorskip("spacy")
-    from asktoact.curate.parse import load_parser
-
-    try:
-        return load_parser()
-    except RuntimeError:
-        pytest.skip("no English spaCy pipeline")
-
-
-@lru_cache(maxsize=8)
-def _corpus(src: str, *path: str) -> dict:
-    p = SHARED.joinpath(*path)
-    if not p.exists():
-        pytest.skip(f"shared data not found: {p}")
-    return {s.id: s for s in load(src, p)}
+from conftest import corpus
 
 
 def _bfcl(sid):
-    return _corpus("bfcl", "bfcl")[sid]
+    return corpus("bfcl", "bfcl")[sid]
 
 
 def _hide(sample, parser, keys, seed=0):
@@ -161,7 +140,7 @@ def test_date_in_day_month_year_digits_is_located():
 
 def test_current_value_always_stands_in_the_query(parser):
     """Over real records: what key_info says stands in the text does; the runs are deterministic."""
-    samples = list(_corpus("bfcl", "bfcl").values())[:300]
+    samples = list(corpus("bfcl", "bfcl").values())[:300]
     docs = [parser(s.query) for s in samples]
     methods = Counter()
     for s, d in zip(samples, docs):
@@ -181,7 +160,7 @@ def test_current_value_always_stands_in_the_query(parser):
 # --- session 5: determiners that mark nothing, and the R1 patterns of the second grading ---
 
 def _ace(sid):
-    return _corpus("acebench", "acebench")[sid]
+    return corpus("acebench", "acebench")[sid]
 
 
 def test_a_quoted_message_goes_with_its_verb_of_saying(parser):

@@ -7,42 +7,21 @@ noun phrase, or the record is rejected with a reason; a removal leaves nothing h
 
 import random
 import re
-from functools import lru_cache
 
 import pytest
 
 from asktoact.curate.build import analyse
 from asktoact.curate.rewrite import EditPlan, _singular, rewrite_query
-from asktoact.sources import load
 
-from conftest import SHARED
+from conftest import corpus
 
 STAND_IN = r"(?:an?|the|some|a certain|a specific|a particular|a given|the desired|the required|the chosen)"
-
-
-@pytest.fixture(scope="module")
-def parser():
-    pytest.importorskip("spacy")
-    from asktoact.curate.parse import load_parser
-
-    try:
-        return load_parser()
-    except RuntimeError:
-        pytest.skip("no English spaCy pipeline")
-
-
-@lru_cache(maxsize=8)
-def _corpus(src: str, *path: str) -> dict:
-    p = SHARED.joinpath(*path)
-    if not p.exists():
-        pytest.skip(f"shared data not found: {p}")
-    return {s.id: s for s in load(src, p)}
 
 
 def _sample(src, sid):
     path = {"bfcl": ("bfcl",), "acebench": ("acebench",), "sealtools": ("toolbench_style", "sealtool.json"),
             "toolalpaca": ("toolbench_style", "toolalpaca.json")}[src]
-    return _corpus(src, *path)[sid]
+    return corpus(src, *path)[sid]
 
 
 def _hide(sample, parser, keys, seed=0):

@@ -84,6 +84,9 @@ def known_text(rec: ICRecord, slot: Slot) -> str:
     return f"{PARAMETER_EVALUATION} Now I know that {subject} {verb} {q(slot.value)}."
 
 
+ORIGIN_TAGS = {"profile": " (profile)", "default": " (default)", "output": " (earlier output)"}  # ORIGIN_PHRASES, short
+
+
 def _short_names(rec: ICRecord) -> dict[tuple[int, str], str]:
     """A parameter by its own name, or ``api.name`` where two calls share that name."""
     seen: dict[str, int] = {}
@@ -113,7 +116,7 @@ def compact_evaluation_text(rec: ICRecord, cited: bool = False) -> str:
                     missing.append(n)
                     each.append(f"{n}: missing")
             else:
-                said = {"profile": " (profile)", "default": " (default)", "output": " (earlier output)"}.get(a.grounded or "", "")
+                said = ORIGIN_TAGS.get(a.grounded or "", "")
                 if cited and not said and a.current_value:
                     said = f" (from {json.dumps(a.current_value, ensure_ascii=False)})"
                 known.append(f"{n} = {json.dumps(a.value, ensure_ascii=False)}{said}")
