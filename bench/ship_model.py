@@ -33,7 +33,7 @@ def _row(run: Path) -> dict:
             **{k: m.get(k) for k in COLS[1:]}, "failed": s.get("failed", 0)}
 
 
-def card(adapter: Path, split: Path, evals: list[Path], commit: str, weights_mb: float) -> str:
+def card(adapter: Path, split: Path, evals: list[Path], commit: str, weights_mb: float, ground: bool = False) -> str:
     summ = json.loads((adapter / "asktoact_train.json").read_text())
     c = summ["config"]
     meta = json.loads((split / "train.jsonl.meta.json").read_text())
@@ -47,6 +47,12 @@ def card(adapter: Path, split: Path, evals: list[Path], commit: str, weights_mb:
         "`tool_calls`; a clarifying question is plain assistant text). Load it with the spec",
         "`embedded:asktoact`; `embedded` stays the base model. Evaluate it with `--format native",
         "--tool-style compact`, the format it was trained in.",
+        *(["",
+           "It writes one line before each move (`Known: weight = 85. Missing: height.`, dialogues built with",
+           "`--reasoning --reasoning-style compact`). `decoding.json` turns on decode-time grounding: a value the",
+           "line states that nothing in the conversation supports (the user's words, a profile, a documented",
+           "default, an earlier output) is moved to `Missing` and the model continues from the corrected line",
+           "(`asktoact.models.grounding`). `embedded:asktoact?ground=0` decodes without it."] if ground else []),
         "",
         "## Training",
         f"- Recipe: `asktoact train configs/smollm2-asktoact-cpu.yaml` (method {c['method']}, rank {c['lora_r']},"
@@ -79,7 +85,7 @@ def card(adapter: Path, split: Path, evals: list[Path], commit: str, weights_mb:
         " (never trained on). Licence of this adapter: Apache-2.0, like the base model.",
         "",
         "## Figures",
-        "Oracle simulator, native format, compact tools, at most 5 questions and 128 new tokens a turn, greedy",
+        "Oracle simulator, native format, compact tools, at most 5 questions, greedy",
         "decoding. In-domain: the held-out records whose opening prompt fits 1,024 tokens; API-Bank: a seeded",
         "sample (see docs/results.md).",
         "ASK: share of queries with something missing where the model asks before any call; ACT: share of",
@@ -101,6 +107,7 @@ def main() -> None:
     ap.add_argument("--split", required=True, type=Path)
     ap.add_argument("--eval", nargs="*", type=Path, default=[])
     ap.add_argument("--commit", default=None, help="the commit the adapter was trained at (default: HEAD)")
+    ap.add_argument("--ground", action="store_true", help="decode with the stated values checked (writes decoding.json)")
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "src/asktoact/resources/asktoact-smollm2")
     a = ap.parse_args()
     from safetensors.torch import load_file, save_file
@@ -117,7 +124,8 @@ def main() -> None:
     commit = a.commit or subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                             cwd=Path(__file__).parent).stdout.strip() or "unknown"
     mb = (a.out / "adapter_model.safetensors").stat().st_size / 2**20
-    (a.out / "README.md").write_text(card(a.adapter, a.split, a.eval, commit, mb))
+    (a.out / "decoding.json").write_text(json.dumps({"ground": a.ground}) + "\n")
+    (a.out / "README.md").write_text(card(a.adapter, a.split, a.eval, commit, mb, a.ground))
     print(f"wrote {a.out} ({mb:.1f} MB of weights)")
 
 

@@ -32,7 +32,7 @@ class LocalModel(ChatModel):
     the reply are read back as ``tool_calls``."""
 
     def __init__(self, path: str, adapter: str | None = None, dtype: str = "auto", device: str | None = None,
-                 batch_size: int = 8, spec: str | None = None, model=None, tokenizer=None):
+                 batch_size: int = 8, spec: str | None = None, model=None, tokenizer=None, ground: bool = False):
         super().__init__()
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -40,6 +40,7 @@ class LocalModel(ChatModel):
         self.path, self.adapter = path, adapter
         self.spec = spec or f"hf:{path}" + (f"?adapter={adapter}" if adapter else "")
         self.batch_size = batch_size
+        self.ground, self.ground_fixes = ground, 0  # check stated values (models.grounding); replies redone
         self.concurrency = batch_size * 2
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         if tokenizer is None:
@@ -78,6 +79,10 @@ class LocalModel(ChatModel):
             from ..fingerprint import files_fingerprint
 
             parts = [files_fingerprint(self.path), files_fingerprint(self.adapter)]
+            if self.ground:
+                from .grounding import VERSION
+
+                parts.append(f"ground-v{VERSION}")
             self._cache_id = self.spec + "#" + ",".join(p or "-" for p in parts)
         return self._cache_id
 
@@ -115,44 +120,96 @@ class LocalModel(ChatModel):
                 self._queue.remove(r)
         return batch
 
-    def _generate(self, batch: list[_Req]) -> None:
+    def _decode(self, prompts: list[str], p: GenParams, native: list[bool],
+                no_calls: bool = False) -> tuple[list[tuple[str, int, int]], float]:
+        """One ``generate`` over ``prompts`` -> (text, generated tokens, prompt tokens) per row and
+        the seconds it took; a ``native`` row keeps the markers its template writes calls with.
+        ``no_calls``: the markers that open a call cannot be written (the row must ask)."""
         import torch
 
+        enc = self.tok(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(self.device)
+        kw = dict(max_new_tokens=p.max_tokens, pad_token_id=self.tok.pad_token_id)
+        if no_calls:
+            kw["bad_words_ids"] = self._call_openers()
+        if p.temperature > 0:
+            kw.update(do_sample=True, temperature=p.temperature, top_p=p.top_p)
+        else:
+            kw.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+        if p.stop:
+            kw.update(stop_strings=list(p.stop), tokenizer=self.tok)
+        kw["stopping_criteria"] = [loop_stop(enc["input_ids"].shape[1])]
+        t0 = time.perf_counter()
+        with self._gen_lock, torch.no_grad():
+            if p.seed is not None and p.temperature > 0:
+                torch.manual_seed(p.seed)
+            out = self.model.generate(**enc, **kw)
+        dt = time.perf_counter() - t0
+        self.batches.append(len(prompts))
+        n_in = enc["input_ids"].shape[1]
+        rows = []
+        for i in range(len(prompts)):
+            gen = out[i, n_in:]
+            text = self.tok.decode(gen, skip_special_tokens=not native[i])
+            if native[i]:  # keep the markers a template writes calls with ([TOOL_CALLS], <|python_tag|>)
+                text = _strip_specials(text, self.tok)
+            rows.append((text, int((gen != self.tok.pad_token_id).sum()), int(enc["attention_mask"][i].sum())))
+        return rows, dt
+
+    def _generate(self, batch: list[_Req]) -> None:
         p = batch[0].params
         try:
             prompts = [self.render(r.messages, r.tools) for r in batch]
-            enc = self.tok(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(self.device)
-            kw = dict(max_new_tokens=p.max_tokens, pad_token_id=self.tok.pad_token_id)
-            if p.temperature > 0:
-                kw.update(do_sample=True, temperature=p.temperature, top_p=p.top_p)
-            else:
-                kw.update(do_sample=False, temperature=None, top_p=None, top_k=None)
-            if p.stop:
-                kw.update(stop_strings=list(p.stop), tokenizer=self.tok)
-            kw["stopping_criteria"] = [loop_stop(enc["input_ids"].shape[1])]
-            t0 = time.perf_counter()
-            with self._gen_lock, torch.no_grad():
-                if p.seed is not None and p.temperature > 0:
-                    torch.manual_seed(p.seed)
-                out = self.model.generate(**enc, **kw)
-            dt = time.perf_counter() - t0
-            self.batches.append(len(batch))
-            n_in = enc["input_ids"].shape[1]
-            for i, r in enumerate(batch):
-                gen = out[i, n_in:]
-                n_gen = int((gen != self.tok.pad_token_id).sum())
-                text = self.tok.decode(gen, skip_special_tokens=r.tools is None)
-                if r.tools is not None:  # keep the markers a template writes calls with ([TOOL_CALLS], <|python_tag|>)
-                    text = _strip_specials(text, self.tok)
+            rows, dt = self._decode(prompts, p, [r.tools is not None for r in batch])
+            if self.ground:
+                rows, dt = self._ground(batch, prompts, rows, dt, p)
+            for r, (text, n_gen, n_prompt) in zip(batch, rows):
                 calls = None
                 if r.tools is not None:
                     calls, text = _calls_in(text)
-                res = ChatResult(text=text, prompt_tokens=int(enc["attention_mask"][i].sum()), completion_tokens=n_gen,
-                                 latency_s=dt, tool_calls=calls)
+                res = ChatResult(text=text, prompt_tokens=n_prompt, completion_tokens=n_gen, latency_s=dt,
+                                 tool_calls=calls)
                 r.loop.call_soon_threadsafe(_set, r.fut, res, None)
         except Exception as e:  # deliver the failure to every waiter
             for r in batch:
                 r.loop.call_soon_threadsafe(_set, r.fut, None, e)
+
+    def _ground(self, batch: list[_Req], prompts: list[str], rows: list, dt: float, p: GenParams):
+        """``ground=1``: a reply whose ``Known:`` line or calls state a value nothing in the
+        conversation supports, or that calls although its line names something missing, is
+        generated again from the corrected line, without a call (``models.grounding.review``)."""
+        from .grounding import review
+
+        redo = []
+        for i, (r, (text, _, _)) in enumerate(zip(batch, rows)):
+            fixed = review(text, r.messages, r.tools) if r.tools is not None else None
+            if fixed is not None:
+                redo.append((i, fixed + " "))
+        if not redo:
+            return rows, dt
+        self.ground_fixes += len(redo)
+        used = max(len(self.tok(prefix, add_special_tokens=False)["input_ids"]) for _, prefix in redo)
+        rest = p.model_copy(update={"max_tokens": max(1, p.max_tokens - used)})  # the line counts against the limit
+        again, dt2 = self._decode([prompts[i] + prefix for i, prefix in redo], rest,
+                                  [batch[i].tools is not None for i, _ in redo], no_calls=True)
+        rows = list(rows)
+        for (i, prefix), (text, n_gen, _) in zip(redo, again):
+            rows[i] = (prefix + text, rows[i][1] + n_gen, rows[i][2])
+        return rows, dt + dt2
+
+
+    def _call_openers(self) -> list[list[int]]:
+        """Token sequences that open a call in any template we read (``<tool_call>`` ...), as
+        written after a space, a newline or nothing; their first two tokens too, so that a
+        banned marker is not written half and left unreadable."""
+        seqs = set()
+        for m in ("<tool_call>", "[TOOL_CALLS]", "<|python_tag|>"):
+            for lead in ("", " ", "\n"):
+                ids = self.tok(lead + m, add_special_tokens=False)["input_ids"]
+                if lead and ids[: len(self.tok(lead, add_special_tokens=False)["input_ids"])] == \
+                        self.tok(lead, add_special_tokens=False)["input_ids"]:
+                    ids = ids[len(self.tok(lead, add_special_tokens=False)["input_ids"]):] or ids
+                seqs.update({tuple(ids), tuple(ids[:2])})
+        return [list(x) for x in seqs if x]
 
 
 def loop_length(ids: list[int], max_period: int = 8, min_span: int = 48) -> int:

@@ -1,0 +1,237 @@
+"""Check, at decode time, the values a model says it knows (``--reasoning-style compact``).
+
+A model trained with the compact line writes ``Known: weight = 85, height = 1.0. Missing:
+nothing.`` and then acts on it. A 135M model states values nobody gave as readily as real ones
+(session 7: 40 of 61 held-out records with something missing). The line is the model's own
+claim, so it can be checked with the same invariant the training data was built with
+(``curate.ground.ground``: the user's words, the profile, a documented default, an earlier
+output): a stated value that nothing in the conversation supports is moved to ``Missing`` and
+the model continues from the corrected line, which it learned to follow with a question. The
+calls the reply makes are held to the same rule (an argument nothing supports, a required one
+left out), and a reply whose line names something missing may not call at all: it asks.
+Pure functions; the decoding loop lives in ``models.local``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+VERSION = 3  # of the review rules; part of a grounded model's cache id (a changed rule never reuses old replies)
+
+_NAME = re.compile(r"\s*([A-Za-z_][\w.\-]*)\s*=\s*")
+_TAG = re.compile(r"\s*\((?:default|profile|earlier output)\)")
+_STEP = re.compile(r"output of step \d+")
+_MISSING = re.compile(r"\s*Missing:\s*(.*?)\.(?=\s|$)", re.S)
+
+
+@dataclass
+class KnownItem:
+    name: str
+    text: str  # as written, e.g. 'height = 1.0' or 'unit = "cm" (default)'
+    value: Any
+    reference: bool = False  # "output of step N": a planned call's result, nothing to check
+
+
+@dataclass
+class CompactLine:
+    known: list[KnownItem]
+    missing: list[str]
+    end: int  # index in the reply just after the line
+
+
+def parse_line(text: str) -> CompactLine | None:
+    """The ``Known: ... Missing: ....`` line a reply starts with, or None (no line, or one
+    this parser cannot read: then nothing is changed)."""
+    s = text.lstrip()
+    off = len(text) - len(s)
+    if not s.startswith("Known:"):
+        return None
+    i = len("Known:")
+    known: list[KnownItem] = []
+    rest = s[i:].lstrip()
+    i = len(s) - len(rest)
+    if rest.startswith("nothing"):
+        i += len("nothing")
+    else:
+        dec = json.JSONDecoder()
+        while True:
+            m = _NAME.match(s, i)
+            if not m:
+                return None
+            start, i = m.start(1), m.end()
+            if _STEP.match(s, i):
+                i = _STEP.match(s, i).end()
+                value, ref = None, True
+            else:
+                try:
+                    value, i = dec.raw_decode(s, i)
+                except ValueError:
+                    return None
+                ref = False
+            t = _TAG.match(s, i)
+            if t:
+                i = t.end()
+            known.append(KnownItem(m.group(1), s[start:i], value, ref))
+            if s.startswith(",", i):
+                i += 1
+                continue
+            break
+    if not s.startswith(".", i):
+        return None
+    m = _MISSING.match(s, i + 1)
+    if not m:
+        return None
+    body = m.group(1).strip()
+    missing = [] if body in ("", "nothing") else [x.strip() for x in body.split(",") if x.strip()]
+    return CompactLine(known, missing, off + m.end())
+
+
+def _schema(tools: Sequence[dict] | None, name: str) -> dict[str, Any]:
+    """The JSON schema of parameter ``name`` (or ``api.name``) in the request's tools, {} if none."""
+    api, _, p = name.rpartition(".")
+    for t in tools or []:
+        f = t.get("function", t)
+        if api and f.get("name") != api:
+            continue
+        props = (f.get("parameters") or {}).get("properties") or {}
+        if p in props and isinstance(props[p], dict):
+            return props[p]
+    return {}
+
+
+def _context(messages: Sequence[dict]) -> list[dict]:
+    """What the user said, earlier calls and outputs, and a profile; not a system prompt's instructions."""
+    from ..curate.ground import PROFILE_PREFIX
+
+    return [m for m in messages if m.get("role") in ("user", "tool", "assistant")
+            or (m.get("role") == "system" and str(m.get("content") or "").startswith(PROFILE_PREFIX))]
+
+
+def _one_tool(params: set[str], tools: Sequence[dict] | None) -> bool:
+    """Some tool takes every one of ``params``."""
+    for t in tools or []:
+        props = ((t.get("function", t).get("parameters") or {}).get("properties") or {})
+        if params <= set(props):
+            return True
+    return False
+
+
+def ungrounded(line: CompactLine, messages: Sequence[dict], tools: Sequence[dict] | None) -> list[str]:
+    """Names of the stated values nothing the model can see supports."""
+    from ..curate.ground import ground
+
+    context = _context(messages)
+    bad = []
+    for k in line.known:
+        if k.reference:
+            continue
+        param = k.name.rpartition(".")[2]
+        if ground(param, k.value, _schema(tools, k.name), "", context) is None:
+            bad.append(k.name)
+    return bad + [n for n in _shared_words(line, context, tools) if n not in bad]
+
+
+def _shared_words(line: CompactLine, context: Sequence[dict], tools: Sequence[dict] | None) -> list[str]:
+    """One mention grounds one parameter of a call: when the user wrote a word once and the line
+    gives it to two parameters of the same tool (``gene = "human", species = "human"`` for "a
+    given human gene"), the one whose name is not near the mention is unsupported. (Parameters
+    of different calls may share a mention: ``mkdir temp``, then move a file to ``temp``.)"""
+    from ..curate.ground import user_words
+    from ..curate.rewrite import name_words
+
+    said = user_words("", context)
+    by_value: dict[str, list[KnownItem]] = {}
+    for k in line.known:
+        if not k.reference and isinstance(k.value, str) and len(k.value.strip()) >= 2:
+            by_value.setdefault(k.value.strip().lower(), []).append(k)
+    times = Counter(k.name for k in line.known)
+    bad = []
+    for v, items in by_value.items():
+        params = {k.name.rpartition(".")[2] for k in items}
+        if len(params) < 2 or not _one_tool(params, tools) or any(times[k.name] > 1 for k in items):
+            continue  # parallel calls (a name said twice) swap and share values: "from A to B, then B to A"
+        spots = [m.start() for m in re.finditer(r"(?<!\w)" + re.escape(v) + r"(?!\w)", said.lower())]
+        if not spots or len(spots) >= len(params):
+            continue
+
+        def near(k: KnownItem) -> int:
+            words = set(name_words(k.name.rpartition(".")[2]))
+            return max(sum(w in said.lower()[max(0, i - 40): i + len(v) + 40] for w in words) for i in spots)
+
+        keep = sorted(items, key=lambda k: -near(k))[: len(spots)]  # stable: ties keep the line's order
+        bad += [k.name for k in items if k not in keep]
+    return bad
+
+
+def unsupported_arguments(calls: Sequence[Any], messages: Sequence[dict], tools: Sequence[dict] | None,
+                          line: CompactLine | None = None) -> list[str]:
+    """Arguments of the reply's calls that nothing supports, and required ones it leaves out, by
+    the line's names (``param``, or ``api.param`` where the line qualifies it). An argument the
+    line says is the output of a planned step is not checked."""
+    from ..curate.ground import ground
+
+    context = _context(messages)
+    refs = {k.name.rpartition(".")[2] for k in (line.known if line else []) if k.reference}
+    qualified = {k.name for k in (line.known if line else []) if "." in k.name}
+    bad: list[str] = []
+    for c in calls:
+        name = c.name if hasattr(c, "name") else c.get("name")
+        args = (c.arguments if hasattr(c, "arguments") else c.get("arguments")) or {}
+        f = next((t.get("function", t) for t in tools or [] if t.get("function", t).get("name") == name), {})
+        params = f.get("parameters") or {}
+        props = params.get("properties") or {}
+        left_out = [r for r in params.get("required") or [] if r not in args and "default" not in (props.get(r) or {})]
+        for p in [*args, *left_out]:
+            label = f"{name}.{p}" if f"{name}.{p}" in qualified else p
+            if p in refs or label in bad:
+                continue
+            if p not in args or ground(p, args[p], props.get(p) or {}, "", context) is None:
+                bad.append(label)
+    return bad
+
+
+def grounded_line(text: str, messages: Sequence[dict], tools: Sequence[dict] | None) -> str | None:
+    """The reply's line with every unsupported value moved to ``Missing`` (None when the reply
+    has no line or every stated value is supported): the prefix to continue from."""
+    line = parse_line(text)
+    if line is None:
+        return None
+    bad = set(ungrounded(line, messages, tools))
+    if not bad:
+        return None
+    return _rewrite(line, bad, [])
+
+
+def _rewrite(line: CompactLine, bad: set[str], more: list[str]) -> str:
+    kept = [k.text for k in line.known if k.name not in bad]
+    missing = list(line.missing)
+    for n in [k.name for k in line.known if k.name in bad] + more:
+        if n not in missing:
+            missing.append(n)
+    return f"Known: {', '.join(kept) or 'nothing'}. Missing: {', '.join(missing) or 'nothing'}."
+
+
+def review(text: str, messages: Sequence[dict], tools: Sequence[dict] | None) -> str | None:
+    """The line to continue from, without a call, when the reply must ask instead: its line
+    states an unsupported value, its calls pass one (or leave a required one out), or its line
+    names something missing and it calls anyway. None: the reply stands as written."""
+    from ..native import parse_tool_call_text
+
+    line = parse_line(text)
+    if line is None:
+        return None
+    bad = set(ungrounded(line, messages, tools))
+    try:
+        found = parse_tool_call_text(text[line.end:])
+    except ValueError:
+        found = None  # an unreadable call: judged as the model wrote it
+    calls = found[1] if found else []
+    more = [n for n in unsupported_arguments(calls, messages, tools, line) if n not in bad] if calls else []
+    if not bad and not more and not (calls and line.missing):
+        return None
+    fixed = _rewrite(line, bad, more)
+    return None if fixed.endswith("Missing: nothing.") else fixed
