@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# the shared corpus beside the checkout; ASKTOACT_SHARED_DATA points a worktree elsewhere at it
+SHARED = Path(os.environ.get("ASKTOACT_SHARED_DATA") or Path(__file__).resolve().parents[1].parent / "shared" / "data")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..schema import ArgInfo, CallInfo, ICRecord, RemovalMethod, RewriteInfo, ToolSample
-from .ground import USER, ground, is_credential, why_not_askable
+from .ground import USER, ground, is_credential, said_before, why_not_askable
 from .locate import Location, Span, locate
 from .quality import giveaways, leak_check
 from .rewrite import EditPlan, rewrite_query
@@ -71,6 +71,11 @@ def analyse(sample: ToolSample) -> list[list[ArgView]]:
             continue
         if is_credential(a.name, a.value):
             a.why_not = "a credential: stays as the user gave it, never asked for"
+            continue
+        if sample.context and (where := said_before(a.value, sample.context, a.name)):
+            # the conversation so far already gives it: hidden, it would be a question the
+            # assistant need not ask (it stays, grounded as the user's words)
+            a.why_not = f"stated earlier in the conversation ({where})"
             continue
         if any(in_code(sample.query, sp) for sp in a.location.spans):
             a.why_not = "written inside code, JSON or a bracketed list"  # no words around it to rewrite
@@ -232,7 +237,7 @@ def curate_sample(sample: ToolSample, seed: int, level_weights: dict[int, float]
                 args[a.name] = ArgInfo(value=a.value, original_value=orig, current_value=orig, removed=False,
                                        located=a.location.found, grounded=origin)
                 continue
-            why = why_not_askable(a.name, a.value, sample.query, sample.context, sample.metadata, ci)
+            why = why_not_askable(a.name, a.value, sample.query, sample.context, sample.metadata, ci, a.schema)
             if why:
                 unaskable.append(f"{ci}.{a.name}={a.value!r}: {why}")
             absent.append(f"{ci}.{a.name}")

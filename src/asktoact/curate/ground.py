@@ -152,6 +152,36 @@ def implied(name: str, value: Any, text: str) -> bool:
     return False
 
 
+_EMPTY = re.compile(r"\b(?:empty|blank)\b", re.I)
+# "Mode of operation ('l' for lines, 'w' for words, 'c' for characters)", "'desc' for descending order"
+_CODE_MEANING = re.compile(r"""(['"])([\w.-]{1,12})\1\s+(?:for|means|stands for)\s+(?:the\s+|an?\s+)?"""
+                           r"""([A-Za-z][A-Za-z -]{1,40}?)(?=\s*(?:[,;.)]|\bor\b|\band\b|$))""")
+_GENERIC = {"order", "mode", "type", "value", "option", "format", "kind", "style", "one", "other", "case", "cases"}
+
+
+def code_meanings(schema: dict[str, Any]) -> dict[str, str]:
+    """Short codes the parameter's description spells out: {'l': 'lines', 'w': 'words'}."""
+    out: dict[str, str] = {}
+    for m in _CODE_MEANING.finditer(str(schema.get("description") or "")):
+        out.setdefault(m.group(2), m.group(3).strip())
+    return out if len(out) >= 2 else {}  # one "'x' for y" is an example, not a legend
+
+
+def _meaning_words(meaning: str) -> list[str]:
+    return [stem(w) for w in _WORD.findall(meaning.lower()) if w not in _STOP and w not in _GENERIC and len(w) > 2]
+
+
+def meaning_said(value: Any, schema: dict[str, Any], text_stems: set[str]) -> bool:
+    """The code ``value`` whose meaning, as the description spells it, the user said in its
+    words ("tallying up the words" for ``'w' for words``), and no other code's meaning is said:
+    the user chose it, in words instead of the code."""
+    means = code_meanings(schema)
+    if not isinstance(value, str) or value not in means:
+        return False
+    said = [c for c, m in means.items() if (ws := _meaning_words(m)) and all(_word_in(w, text_stems) for w in ws)]
+    return said == [value]
+
+
 def ground(name: str, value: Any, schema: dict[str, Any], query: str, context: Sequence[Any] = ()) -> str | None:
     """The origin of a kept value (``USER``/``PROFILE``/``DEFAULT``/``OUTPUT``), or None when
     nothing the assistant can see states it."""
@@ -159,6 +189,8 @@ def ground(name: str, value: Any, schema: dict[str, Any], query: str, context: S
         return DEFAULT
     said = user_words(query, context)
     said_stems = stems(said)
+    if value in ("", [], {}) and _EMPTY.search(query):
+        return USER  # "Leave it empty for resolve description": the empty value is what was said
     prof, outs = profile_words(context), output_words(context)
     kinds = []
     for key, leaf in keyed_leaves(value, name):
@@ -167,6 +199,8 @@ def ground(name: str, value: Any, schema: dict[str, Any], query: str, context: S
             kinds.append(USER if _bool_stated(key, said_stems, desc) else None)
         elif _leaf_in(said, leaf, said_stems, enum=key == name and bool(schema.get("enum"))) or implied(key, leaf, said):
             kinds.append(USER)
+        elif key == name and meaning_said(leaf, schema, said_stems):
+            kinds.append(USER)  # "tallying up the words" for mode 'w' of "('l' for lines, 'w' for words)"
         elif prof and _leaf_in(prof, leaf):
             kinds.append(PROFILE)
         elif outs and _leaf_in(outs, leaf):
@@ -218,8 +252,89 @@ def code_of(value: str, words: str) -> str | None:
     return None
 
 
+# ISO 639-1 codes of widely written languages and their English names (general reference data)
+LANGUAGES = {
+    "en": "English", "fr": "French", "de": "German", "es": "Spanish", "it": "Italian", "pt": "Portuguese",
+    "nl": "Dutch", "ru": "Russian", "zh": "Chinese", "ja": "Japanese", "ko": "Korean", "ar": "Arabic",
+    "hi": "Hindi", "bn": "Bengali", "tr": "Turkish", "pl": "Polish", "sv": "Swedish", "no": "Norwegian",
+    "nb": "Norwegian", "da": "Danish", "fi": "Finnish", "el": "Greek", "he": "Hebrew", "th": "Thai",
+    "vi": "Vietnamese", "id": "Indonesian", "ms": "Malay", "uk": "Ukrainian", "cs": "Czech", "hu": "Hungarian",
+    "ro": "Romanian", "fa": "Persian", "ur": "Urdu", "ta": "Tamil", "te": "Telugu", "sw": "Swahili",
+    "la": "Latin", "ga": "Irish", "cy": "Welsh", "is": "Icelandic", "bg": "Bulgarian", "hr": "Croatian",
+    "sr": "Serbian", "sk": "Slovak", "sl": "Slovenian", "ca": "Catalan", "eu": "Basque", "tl": "Tagalog",
+    "af": "Afrikaans", "et": "Estonian", "lv": "Latvian", "lt": "Lithuanian", "mr": "Marathi", "pa": "Punjabi",
+}
+_LANG_CODE = re.compile(r"^([a-z]{2})(?:[-_][A-Za-z]{2,4})?$")
+
+
+def language_named(name: str, value: Any, schema: dict[str, Any], text: str) -> str | None:
+    """The language whose code ``value`` is, named in ``text`` ("this French sentence" for
+    ``language='fr'``), for a parameter about a language (its name or description says so)."""
+    from .rewrite import name_words
+
+    if not isinstance(value, str) or not (m := _LANG_CODE.match(value.strip())) or m.group(1) not in LANGUAGES:
+        return None
+    about = set(name_words(name)) & {"language", "languages", "lang", "locale", "translation"} or re.search(
+        r"\blanguage\b", str(schema.get("description") or ""), re.I)
+    lang = LANGUAGES[m.group(1)]
+    return lang if about and re.search(r"\b" + lang + r"\b", text) else None
+
+
+def _named_in(text: str, leaf: Any) -> bool:
+    """``leaf`` is written in ``text`` as a name: it looks like one (a capital, a digit, a
+    symbol: file names, ids, places) or it is quoted there."""
+    spans = find_scalar(text, leaf)
+    if not spans:
+        return False
+    if isinstance(leaf, (int, float)) or re.search(r"[A-Z\d_./@#:-]", str(leaf)):
+        return True
+    return any(sp.start > 0 and text[sp.start - 1] in "'\"`\u2018\u201c" for sp in spans)
+
+
+def said_before(value: Any, context: Sequence[Any], name: str | None = None) -> str | None:
+    """Where the earlier conversation already states ``value`` (an earlier user turn, an
+    earlier call's arguments, a tool output), or None. Hiding such a value makes a question
+    the assistant should not need to ask: it can read the answer above. A file or folder
+    counts in any of its path forms ("archives/final.txt" holds "final.txt" and "archives").
+    A short word or number ("5", "it") is too common to be the same value by chance: it
+    counts only as an earlier argument of the same parameter (``name``). In free text
+    (user turns, outputs) a plain word counts only quoted: "fuel stops" said earlier does
+    not state the option 'fuel'; a name ('FinalReport.txt', "San Francisco") counts as written."""
+    parts = stated_leaves(value)
+    if not parts or not context:
+        return None
+    turns = "\n".join(str(_msg(m, "content") or "") for m in context if _msg(m, "role") == "user")
+    outputs = "\n".join(str(_msg(m, "content") or "") for m in context if _msg(m, "role") == "tool")
+    args: set[str] = set()
+    same: set[str] = set()  # the earlier values of this very parameter
+    for m in context:
+        if _msg(m, "role") == "assistant":
+            for c in _msg(m, "tool_calls") or []:
+                for key, leaf in keyed_leaves(c.arguments if hasattr(c, "arguments") else c.get("arguments", {}), ""):
+                    if leaf is None or isinstance(leaf, bool):
+                        continue
+                    s = str(leaf).strip()
+                    args |= {s, *(x for x in s.split("/") if x not in ("", ".", ".."))}
+                    if key == name:
+                        same.add(s)
+    where = []
+    for leaf in parts:
+        s = str(leaf).strip()
+        steps = {x for x in s.split("/") if x not in ("", ".", "..")}
+        common = len(s) < 3 or (isinstance(leaf, (int, float)) and len(s.replace(".", "")) < 3)
+        if s in same or (not common and (s in args or ("/" in s and steps and steps <= args))):
+            where.append("an earlier call's arguments")
+        elif not common and turns and _named_in(turns, leaf):
+            where.append("an earlier user turn")
+        elif not common and outputs and _named_in(outputs, leaf):
+            where.append("a tool output")
+        else:
+            return None
+    return ", ".join(dict.fromkeys(where))
+
+
 def why_not_askable(name: str, value: Any, query: str, context: Sequence[Any], sample_meta: dict[str, Any],
-                    call_index: int = 0) -> str | None:
+                    call_index: int = 0, schema: dict[str, Any] | None = None) -> str | None:
     """When a value nobody stated cannot sensibly be asked for, say why (the record is rejected).
 
     Asking is natural only when the user did not talk about the parameter at all ("your API
@@ -241,6 +356,8 @@ def why_not_askable(name: str, value: Any, query: str, context: Sequence[Any], s
     words = user_words(query, context)
     if isinstance(value, str) and (name_said := code_of(value, words)):
         return f"a code inferred from the user's words ({name_said!r})"
+    if isinstance(value, str) and (lang := language_named(name, value, schema or {}, words)):
+        return f"a language code inferred from the user's words ({lang!r})"
     said = stems(words)
     parts = stated_leaves(value)
     if isinstance(value, (dict, list)) and any(_leaf_in(words, x) for x in parts):
@@ -262,6 +379,29 @@ def why_not_askable(name: str, value: Any, query: str, context: Sequence[Any], s
     ws = [stem(w) for w in name_words(name) if w not in _WEAK and len(w) > 2]
     if ws and any(w in said for w in ws):
         return "the user spoke of it in words the value does not match"
+    if schema and (said_as := described_choice(name, value, schema, words)):
+        return f"one of the parameter's fixed choices, which the user described in their own words ({said_as!r})"
+    return None
+
+
+def described_choice(name: str, value: Any, schema: dict[str, Any], text: str) -> str | None:
+    """A fixed-choice parameter (an enum or a list its description spells) that the user
+    talks about in a form of its name's words ("I'm decently hydrated" for
+    ``hydration_level`` of 'low'/'medium'/'high'): they described the choice, so asking
+    repeats the request and picking one would be a guess. Only words of 5 letters or more
+    count ("hydrat(ed)"/"hydration"), so "type" or "mode" said in passing does not."""
+    from .quality import options_of
+    from .rewrite import name_words
+
+    if not isinstance(value, str) or value not in options_of(schema):
+        return None
+    said = list(dict.fromkeys(_WORD.findall(text.lower())))
+    for w in name_words(name):
+        w = stem(w)
+        if len(w) >= 5 and w not in _WEAK and w not in _GENERIC:
+            hit = next((t for t in said if len(stem(t)) >= 5 and (stem(t).startswith(w) or w.startswith(stem(t)))), None)
+            if hit:
+                return hit
     return None
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..schema import ICRecord, QualityInfo
-from .ground import USER, ground
+from .ground import USER, code_meanings, ground, language_named, meaning_said, said_before, stems
 from .locate import find_scalar, leaves
 from .rewrite import style_issues
 
@@ -293,14 +293,30 @@ def giveaways(original: str, unspecified: str, hidden: list[tuple[str, str, Any,
 _SLASH_OPTIONS = re.compile(r"\(([A-Za-z][\w -]{0,30}(?:\s*/\s*[A-Za-z][\w -]{0,30})+)\)")
 
 
+_QUOTED = r"""(?:'[A-Za-z][\w -]{0,30}'|"[A-Za-z][\w -]{0,30}")"""
+_SEP = r"""\s*(?:,\s*(?:or\s+|and\s+)?|\bor\b|/)\s*"""
+# "('low', 'medium', 'high')", "should be 'inside' or 'outside'", "Options: 'single', 'double'";
+# not "e.g. 'a', 'b'" or "can be 'x', 'y', ..." (examples, not the whole set)
+_QUOTED_OPTIONS = re.compile(r"(?:\(\s*|\b(?:either|should be|must be|one of|options?:|options are|valid values:?)\s+)"
+                             r"((?:" + _QUOTED + _SEP + r")+" + _QUOTED + r")\s*(\)|[.;]|$)", re.I)
+
+
 def options_of(schema: dict[str, Any]) -> list[str]:
     """The fixed choices of a parameter: its enum, or a list the description spells out
-    ("Type of the order (Buy/Sell).")."""
+    ("Type of the order (Buy/Sell).", "hydration status ('low', 'medium', 'high')",
+    "should be 'inside' or 'outside'")."""
     enum = schema.get("enum") or (schema.get("items") or {}).get("enum") or []
     if enum:
         return [str(x) for x in enum if isinstance(x, str)]
-    m = _SLASH_OPTIONS.search(str(schema.get("description") or ""))
-    return [x.strip() for x in m.group(1).split("/")] if m else []
+    desc = str(schema.get("description") or "")
+    m = _SLASH_OPTIONS.search(desc)
+    if m:
+        return [x.strip() for x in m.group(1).split("/")]
+    for m in _QUOTED_OPTIONS.finditer(desc):
+        if m.group(0).startswith("(") != (m.group(2) == ")"):
+            continue  # a parenthesis must hold the whole list
+        return [x.strip() for x in re.findall(r"""['"]([^'"]+)['"]""", m.group(1))]
+    return []
 
 
 def _option_words(option: str) -> list[str]:
@@ -390,6 +406,11 @@ def still_implied(record: ICRecord) -> list[str]:
                 out.append(f"{call.name}[{ci}].{p}: {name!r} still names the hidden code {hidden!r}")
             elif _is_place(p) and (dem := _demonym_for(hidden, text)):
                 out.append(f"{call.name}[{ci}].{p}: {dem!r} still names the hidden place {hidden!r}")
+            elif a.method is not None and a.method.value != "absent" and meaning_said(hidden, schema, stems(text)):
+                out.append(f"{call.name}[{ci}].{p}: the words the description gives the code {hidden!r} "
+                           f"({code_meanings(schema)[hidden]!r}) are still in the query")
+            elif a.method is not None and a.method.value != "absent" and (lang := language_named(p, hidden, schema, text)):
+                out.append(f"{call.name}[{ci}].{p}: {lang!r} still names the hidden language code {hidden!r}")
     return out
 
 
@@ -408,6 +429,9 @@ def _examples(schema: dict[str, Any]) -> list[str]:
 def unaskable(record: ICRecord) -> list[str]:
     """Values a user cannot be asked for or could never have given:
 
+    * in a multi-turn record, a hidden value the earlier conversation states (an earlier
+      user turn, call argument or tool output, ``ground.said_before``): not missing, so no
+      question to ask (the build keeps such values; this catches other rewriters);
     * in a multi-turn record, a missing value (asked of the user) that an earlier lookup
       in the conversation returned ("the nearest shop" after ``find_nearest_tire_shop``),
       when the record does not carry that output: the user does not know it;
@@ -429,6 +453,11 @@ def unaskable(record: ICRecord) -> list[str]:
     for ci, call in enumerate(record.key_info):
         for p, a in call.arguments.items():
             v = a.value
+            if (a.removed and a.method is not None and a.method.value != "absent" and not a.linked_to
+                    and (where := said_before(a.removed_value if a.method.value == "partial" else v, record.context, p))):
+                out.append(f"{call.name}[{ci}].{p}={v!r}: hidden, but the earlier conversation states it ({where}); "
+                           "the assistant need not ask for it")
+                continue
             if (lookups and a.removed and a.method is not None and a.method.value == "absent" and isinstance(v, str)
                     and (len(v) > 3 or re.search(r"\d", v)) and v not in options_of(_schema(record, call.name, p))):
                 out.append(f"{call.name}[{ci}].{p}={v!r}: probably returned by an earlier lookup ({', '.join(lookups)}), "

@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from ..curate.ground import PROFILE_PREFIX, _leaf_in, implied, stated_leaves, stems
+from ..curate.ground import _EMPTY, PROFILE_PREFIX, _leaf_in, implied, meaning_said, stated_leaves, stems
 from ..protocol import EOE, PARAMETER_EVALUATION, QUESTION, SOE, SUMMARY, outside_spans, parse_turn, solution_json, \
     strip_markers
 from ..schema import Dialogue, ErrorType
@@ -67,13 +67,17 @@ def _split_task(content: str) -> tuple[dict[str, list[str]], list[dict]]:
     return texts, tools if isinstance(tools, list) else []
 
 
-def _default(tools: list[Any], api: str, param: str) -> tuple[bool, Any]:
+def _spec(tools: list[Any], api: str, param: str) -> dict[str, Any] | None:
     for t in tools:
         t = t.compact() if hasattr(t, "compact") else t
         if isinstance(t, dict) and t.get("name") == api:
-            spec = ((t.get("parameters") or {}).get("properties") or {}).get(param) or {}
-            return ("default" in spec), spec.get("default")
-    return False, None
+            return ((t.get("parameters") or {}).get("properties") or {}).get(param) or {}
+    return None
+
+
+def _default(tools: list[Any], api: str, param: str) -> tuple[bool, Any]:
+    spec = _spec(tools, api, param)
+    return (False, None) if spec is None else (("default" in spec), spec.get("default"))
 
 
 def grounding_violations(d: Dialogue) -> list[str]:
@@ -128,9 +132,12 @@ def grounding_violations(d: Dialogue) -> list[str]:
                     v.append(f"{what} said to be the API's default but is not (ungrounded)")
                 continue
             where = {"from the user's profile": "profile", "from the output of an earlier call": "output"}.get(origin or "", "user")
+            if where == "user" and value in ("", [], {}) and _EMPTY.search(said["user"]):
+                continue  # an empty value the user asked for ("leave it empty")
+            spec = _spec(tools, api, param) or {}
             missing = [x for x in stated_leaves(value)
                        if not _leaf_in(said[where], x, said_stems if where == "user" else None, enum=True)
-                       and not (where == "user" and implied(param, x, said[where]))]
+                       and not (where == "user" and (implied(param, x, said[where]) or meaning_said(x, spec, said_stems)))]
             if missing:
                 v.append(f"{what} stated as known but not in the {'user' + chr(39) + 's words so far' if where == 'user' else where} (ungrounded)")
     return v
