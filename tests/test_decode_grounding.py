@@ -126,9 +126,10 @@ def test_the_model_continues_from_the_corrected_line():
     first = [("Known: weight = 85, height = 1.0. Missing: nothing." + call(weight=85, height=1.0), 20, 50),
              ("What is your height?", 6, 50)]
     rows, _ = lm._ground(batch, prompts, first, 0.0, p)
-    prefix = "Known: weight = 85. Missing: height. "
+    prefix = "Known: weight = 85. Missing: height."
     assert rows[0][0].startswith(prefix) and len(rows[0][0]) > len(prefix)  # the model wrote on from the line
-    assert "<tool_call>" not in rows[0][0]
+    rest = rows[0][0][len(prefix):]
+    assert "<tool_call>" not in rest and rest.strip() and rest.lstrip(" ")[0] not in "<[{\n"  # text, not markup
     alone, _ = lm._decode([prompts[0] + prefix], GenParams(max_tokens=30 - len(tok(prefix)["input_ids"])), [True],
                           no_calls=True)
     assert rows[0][0] == prefix + alone[0][0]  # exactly what it writes after that prefix

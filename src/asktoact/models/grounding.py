@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-VERSION = 4  # of the review rules; part of a grounded model's cache id (a changed rule never reuses old replies)
+VERSION = 5  # of the review rules; part of a grounded model's cache id (a changed rule never reuses old replies)
 
 _NAME = re.compile(r"\s*([A-Za-z_][\w.\-]*)\s*=\s*")
 _TAG = re.compile(r"\s*\((?:default|profile|earlier output)\)")

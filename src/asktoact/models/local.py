@@ -131,6 +131,7 @@ class LocalModel(ChatModel):
         kw = dict(max_new_tokens=p.max_tokens, pad_token_id=self.tok.pad_token_id)
         if no_calls:
             kw["bad_words_ids"] = self._call_openers()
+            kw["logits_processor"] = [_first_token_ban(enc["input_ids"].shape[1], self._markup_starts())]
         if p.temperature > 0:
             kw.update(do_sample=True, temperature=p.temperature, top_p=p.top_p)
         else:
@@ -183,7 +184,7 @@ class LocalModel(ChatModel):
         for i, (r, (text, _, _)) in enumerate(zip(batch, rows)):
             fixed = review(text, r.messages, r.tools) if r.tools is not None else None
             if fixed is not None:
-                redo.append((i, fixed + " "))
+                redo.append((i, fixed))
         if not redo:
             return rows, dt
         self.ground_fixes += len(redo)
@@ -197,12 +198,24 @@ class LocalModel(ChatModel):
         return rows, dt + dt2
 
 
+    def _markup_starts(self) -> list[int]:
+        """Tokens a reply cannot start its text with after the corrected line: markup (``<``,
+        ``[``, ``{``), a line break (where the calls of a template begin) or nothing but space."""
+        if getattr(self, "_markup", None) is None:
+            bad = []
+            for i in range(len(self.tok)):
+                t = self.tok.decode([i])
+                if "\n" in t or not t.strip() or t.lstrip(" ")[:1] in ("<", "[", "{"):
+                    bad.append(i)
+            self._markup = bad
+        return self._markup
+
     def _call_openers(self) -> list[list[int]]:
         """Token sequences that open a call in any template we read (``<tool_call>`` ...), as
         written after a space, a newline or nothing; their first two tokens too, so that a
         banned marker is not written half and left unreadable."""
         seqs = set()
-        for m in ("<tool_call>", "[TOOL_CALLS]", "<|python_tag|>"):
+        for m in ("<tool_call>", "<tools>", "[TOOL_CALLS]", "<|python_tag|>"):
             for lead in ("", " ", "\n"):
                 ids = self.tok(lead + m, add_special_tokens=False)["input_ids"]
                 if lead and ids[: len(self.tok(lead, add_special_tokens=False)["input_ids"])] == \
@@ -210,6 +223,22 @@ class LocalModel(ChatModel):
                     ids = ids[len(self.tok(lead, add_special_tokens=False)["input_ids"]):] or ids
                 seqs.update({tuple(ids), tuple(ids[:2])})
         return [list(x) for x in seqs if x]
+
+
+def _first_token_ban(n_prompt: int, banned: list[int]):
+    """A logits processor that forbids ``banned`` as the first generated token only."""
+    import torch
+    from transformers import LogitsProcessor
+
+    idx = torch.tensor(banned, dtype=torch.long)
+
+    class FirstTokenBan(LogitsProcessor):
+        def __call__(self, input_ids, scores):
+            if input_ids.shape[1] == n_prompt:
+                scores[:, idx.to(scores.device)] = float("-inf")
+            return scores
+
+    return FirstTokenBan()
 
 
 def loop_length(ids: list[int], max_period: int = 8, min_span: int = 48) -> int:
