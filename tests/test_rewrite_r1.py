@@ -67,7 +67,7 @@ def test_quoted_argument_after_its_noun(parser, seed):
     ("simple_python_136", (0, "compounding_freq"), "adverb"),       # "compounded monthly" -> "compounded a compounding freq"
     ("parallel_8", (2, "area"), "modified behind ('state')"),      # "for Alaska state" -> "for an area state"
     ("multiple_163", (0, "number"), "determiner"),                 # "top 5 popular artworks" -> "top some number ..."
-    ("simple_python_95", (0, "height"), "unit"),                   # "height 3m." -> "height a m."
+    # simple_python_95 ("height 3m." -> "height a m.") is repaired now: tests/test_rewrite_standin.py
     ("simple_python_172", (0, "case_id"), "modified behind"),      # "the 'R vs Adams' legal case" -> "a case ID legal case"
 ])
 def test_colliding_stand_in_is_rejected_with_a_reason(parser, sid, key, why):

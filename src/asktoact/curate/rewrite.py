@@ -81,6 +81,12 @@ _OWN_FIRST = {"user", "customer", "account", "client", "member", "employee", "pa
 # nouns whose bare indefinite reads as a length of time ("in a year" = "a year from now")
 _SPAN_NOUNS = {"year", "month", "week", "day", "hour", "minute", "second", "decade", "century", "season", "time",
                "night", "moment", "period", "while", "quarter", "semester", "term"}
+# nouns naming a whole class: a bare "a X" reads as "any X at all" ("in a unit", "in a habitat",
+# "What was an event about?", graded R1 fails), so the stand-in says one is meant ("a certain unit")
+_CLASS_NOUNS = {"unit", "event", "habitat", "location", "place", "area", "region", "type", "kind", "category", "item",
+                "thing", "entity", "object", "element", "topic", "subject", "field", "genre", "style", "sector",
+                "industry", "domain", "species", "particle", "substance", "material", "method", "technique",
+                "measurement", "quantity", "metric", "format", "mode", "option", "setting", "feature", "attribute"}
 
 
 def _owned(noun: str) -> bool:
@@ -116,7 +122,7 @@ def noun_phrase_form(rng: random.Random, noun: str, plural: bool, text: str = ""
         forms = list(_PLURAL_FORMS)
     else:
         forms = [(f, w * (1.0 if has_a else 0.15)) for f, w in _INDEF_FORMS] + list(_OTHER_FORMS)
-        if noun.lower() in _SPAN_NOUNS:  # "filed in a year" reads as "within a year"
+        if noun.lower() in _SPAN_NOUNS or noun.lower() in _CLASS_NOUNS:  # "filed in a year" reads as "within a year"
             forms = [(f, w) for f, w in forms if not f.startswith("{a}")]
         if noun.split() and noun.split()[-1].lower() in _PURE_NAMES:  # "an ID" says nothing: "a certain ID"
             forms = [(f, w) for f, w in forms if not f.startswith("{a}")] + [("a certain {n}", 0.4 if has_a else 0.1)]
@@ -143,6 +149,13 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 def _stem1(w: str) -> str:
     return w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+
+
+def _stem2(w: str) -> str:
+    """A word without its inflection, so "interested" and "interest", "hands" and "hand" meet."""
+    w = _stem1(w)
+    m = re.match(r"^(.{4,}?)(?:ed|ing)$", w)
+    return m.group(1) if m else w
 
 
 def name_words(pname: str) -> list[str]:
@@ -174,12 +187,47 @@ def param_noun(pname: str, schema: dict[str, Any], value: Any) -> str:
         return "value" if not isinstance(value, (int, float)) else "number"
     while len(words) > 1 and words[0] in ("is", "get", "include", "use", "enable", "has", "to", "from", "in", "for", "of", "by", "with"):
         words = words[1:]
+    spelled = _spelled_out(words, str(schema.get("description") or ""))
+    if spelled:
+        return spelled
     out = " ".join(ABBREV.get(w, w) for w in words)
+    if out in _CODER_NOUNS:  # "a particular query" is a programmer's word for what a user searches by
+        return _CODER_NOUNS[out]
     if sv and _FILE.match(sv) and "file" not in out and "name" in out:
         return "file"
     if out.endswith(" name") and out[:-5] in GENERIC_NOUNS:  # "file name" -> "file", "city name" -> "city"
         return out[:-5]
     return out
+
+
+# a programmer's noun for what a person names otherwise
+_CODER_NOUNS = {"query": "search term", "search query": "search term", "search string": "search term",
+                "query string": "search term", "search text": "search term"}
+
+
+def _spelled_out(words: list[str], desc: str) -> str | None:
+    """The description's own noun for a name cut short ("prob_success" -> "probability", as
+    "Probability of the event ..." says it): a short name word that the description never
+    says but spells out ("prob" -> "probability") is no word a person says. The description's
+    leading noun is used when it holds that spelled-out word; None when no word is cut short."""
+    dws = [w.lower() for w in re.findall(r"[A-Za-z]+", desc)]
+    if not dws:
+        return None
+    full: dict[str, str] = {}
+    for w in words:
+        if w in ABBREV or len(w) < 3 or len(w) > 5 or w in dws:
+            continue
+        longer = [d for d in dws if d.startswith(w) and len(d) >= len(w) + 3]
+        if longer:
+            full[w] = longer[0]
+    if not full:
+        return None
+    m = re.match(r"\s*(?:the|a|an)?\s*([A-Za-z][\w\- ]{2,40}?)(?:\s+(?:of|for|to|in|on|that|which|used|from)\b|[.,;(]|$)",
+                 desc, re.I)
+    lead = m.group(1).strip().lower() if m else ""
+    if lead and len(lead.split()) <= 3 and set(full.values()) & set(lead.split()):
+        return lead
+    return " ".join(ABBREV.get(w, full.get(w, w)) for w in words)
 
 
 # names that say nothing a person would say about a value ("the option", "some source",
@@ -191,6 +239,12 @@ VAGUE_NOUNS = {"option", "options", "value", "values", "text", "data", "source",
                "body", "request", "response", "format", "method", "action", "operation", "criteria", "spec",
                "specs", "details", "detail", "array", "list", "dict", "map", "node", "expression", "args array",
                "left", "right", "lhs", "rhs", "i", "q", "s", "input text", "url-encoded input"}
+# the user's own nouns that say nothing once their modifier goes ("a content", "some options")
+_MASS_VAGUE = {"content", "data", "information", "info", "text", "options", "values", "settings", "details", "input",
+               "output", "payload", "body", "results", "items", "types", "elements", "entries"}
+# heads no person puts on a thing of theirs ("the update info I'm thinking of", "some search params")
+_CODER_HEADS = {"info", "params", "param", "args", "arg", "obj", "config", "payload", "spec", "specs", "dict", "json",
+                "kwargs", "opts", "attrs"}
 _NOT_NOUN_WORDS = {"should", "contain", "contains", "not", "is", "are", "has", "have", "get", "set", "do", "does",
                    "can", "will", "must", "may", "include", "includes", "enable", "disable", "use", "allow", "return",
                    "show", "only", "all", "new", "old", "first", "last", "next", "prev", "default", "custom", "each",
@@ -204,7 +258,8 @@ def hidden_noun(pname: str, schema: dict[str, Any], value: Any) -> tuple[str, bo
     -> "theme"; a name that says nothing ("option", "source", "should contain") falls back
     to the value's kind (a file, a date), and is reported as not natural otherwise."""
     n = param_noun(pname, schema, value)
-    said_badly = n.lower() in VAGUE_NOUNS or any(w in _NOT_NOUN_WORDS for w in n.lower().split()) or len(n) <= 2
+    said_badly = (n.lower() in VAGUE_NOUNS or any(w in _NOT_NOUN_WORDS for w in n.lower().split()) or len(n) <= 2
+                  or (n.split()[-1].lower() in _CODER_HEADS if n.split() else False))
     ws = n.split()
     if len(ws) >= 2 and ws[-1] in ("type", "kind", "category") and ws[-2] not in ("data", "file", "content", "mime"):
         n = f"type of {' '.join(ws[:-1])}"
@@ -326,6 +381,8 @@ def _pp_removal(doc: Any, text: str, start: int, end: int, protected: list[tuple
     after = prep.right_edge.i + 1
     if head.pos_ in ("VERB", "AUX") and head.i == prep.i - 1 and (after >= len(doc) or doc[after].is_punct):
         return None  # "sold at $25, with ...": the verb would be left hanging ("sold, with")
+    if after < len(doc) and doc[after].tag_ in ("VBG", "VBN") and prep.lower_ == "with":
+        return None  # "a game with John having a hand of ...": "a game having a hand" loses who has it
     sub = list(prep.subtree)
     a, b = sub[0].idx, sub[-1].idx + len(sub[-1])
     if not (a <= start and end <= b):
@@ -518,7 +575,8 @@ def _np_rewrite(doc: Any, text: str, s: int, e: int, plan: EditPlan, noun: str, 
                 issues.append(f"one of coordinated modifiers ({plan.key[1]!r}): no natural way to hide it in place")
             return None
         n = noun
-        if h.dep_ in ("nummod", "appos", "npadvmod") and h.head.pos_ == "NOUN" and h.head.i < h.i:
+        if h.dep_ in ("nummod", "appos", "npadvmod") and h.head.pos_ == "NOUN" and h.head.i < h.i \
+                and (_is_plural(h.head) or not good):  # "the numbers 36 and 48"; "a hand of 8, 10" names the whole
             n = _singular(h.head.lower_)
         elif not good:
             return None
@@ -610,6 +668,29 @@ def _np_rewrite(doc: Any, text: str, s: int, e: int, plan: EditPlan, noun: str, 
             return None
         rest = _np_text(doc, h, ids, left)
         det = [c for c in h.lefts if c.dep_ in ("det", "poss") and c.i not in ids and c.i >= left]
+        vague = rest.lower() in VAGUE_NOUNS
+        if not rest or h.dep_ == "poss" or vague and (
+                det and det[0].lower_ in ("the", "this", "that") or rest.lower() in _MASS_VAGUE
+                or all(t.pos_ == "ADJ" for t in V if not t.is_punct)):
+            # "setupStageFunction precedes" (a verb read as a possessive noun) leaves nothing to say;
+            # "the filter method" -> "the method" points at nothing ("Let's go with the method."),
+            # "video content" -> "a content", "vegan options" -> "some options" say nothing
+            if issues is not None:
+                issues.append(f"the hidden {plan.key[1]!r} names a noun that says nothing without it ({rest!r})")
+            return None
+        if vague:  # "in PDF format" -> "in a certain format": the user's own noun, said as one meant
+            return a, b, _pick_np(rng, rest, _is_plural(h), text, after=text[b:], named=True)
+        adjective = (all(t.pos_ == "ADJ" for t in V if not t.is_punct) and top.dep_ == "amod"
+                     and _stem1((noun.split() or [""])[-1].lower()) != _stem1(h.lower_))  # "a vibrant blue color" keeps "a vibrant color"
+        if adjective:
+            # "the shortest route" -> "the route" reads as a route already known, "a large bird" -> "a
+            # bird" drops what was asked: the kind stays open in words ("a bird of a certain size")
+            if good and not _is_plural(h) and " " not in noun and noun.lower() not in _CLASS_NOUNS | VAGUE_NOUNS \
+                    and _stem1(noun.lower()) not in {_stem1(w.lower()) for w in rest.split()}:  # not "a noise level of a certain noise"
+                own = det[0].lower_ if det and det[0].lower_ in ("the", "my", "your", "our", "his", "her", "their") else _article(rest)
+                return a, b, f"{own} {rest} of {noun_phrase_form(rng, noun, False, text, suffix_ok=False, named=True)}"
+            the = bool(det and det[0].lower_ in ("the", "this", "that"))  # "the route" alone would point at a known one
+            return a, b, _pick_np(rng, rest, _is_plural(h), text, after=text[b:], named=the)
         if det and det[0].lower_ in ("the", "my", "your", "our", "his", "her", "their", "this", "that"):
             # "at the New York public library" -> "at the public library": the value goes, the phrase stays
             return a, b, f"{det[0].text} {rest}"
@@ -657,6 +738,9 @@ def _plan_span(text: str, span: Span, plan: EditPlan, first: bool, rng: random.R
     s, e = _expand_quotes(text, span.start, span.end)
     if s > 0 and text[s - 1] in "$\u20ac\u00a3\u00a5":  # "$1000": the currency sign goes with the value
         s -= 1
+    glued = re.match(r"[A-Za-z\u00b0%][A-Za-z\u00b0%/^]*\b", text[e:]) if text[e - 1:e].isdigit() else None
+    if glued and isinstance(plan.value, (int, float)) and not isinstance(plan.value, bool):
+        e += glued.end()  # "7C", "5kg": a unit written onto the number goes with it ("another chargeC" otherwise)
     s0, e0 = s, e
     noun, good = hidden_noun(plan.key[1], plan.schema, plan.value)
     mco = re.match(r"\s+([A-Za-z]+s)\b", text[e:])
@@ -753,6 +837,10 @@ def _plan_span(text: str, span: Span, plan: EditPlan, first: bool, rng: random.R
         noun_phrase = shown if (measured or not unit) else (unit_phrase or shown)
     else:
         noun_phrase = noun if measured else (unit_phrase or noun)
+    item = re.search(r"\b(?:list|array|set|collection|sequence) of (?:the )?(?:[a-z]+ ){0,2}?([a-z]+s)\b", str(plan.schema.get("description") or ""), re.I)
+    if partial and item and not named and _stem1(item.group(1).lower()) != _stem1((noun_phrase.split() or [""])[-1].lower()) \
+            and item.group(1).lower() not in VAGUE_NOUNS | {"strings", "items", "values", "numbers", "integers", "elements"}:
+        noun_phrase = noun = item.group(1).lower()  # "a hand of 8, 10, another hand": an item of a hand is a card
     if partial and first and doc is not None:
         npr = _np_rewrite(doc, text, s0, e0, plan, noun, good, nwords, rng, protected or [], only_list=True)
         if npr is not None:
@@ -772,6 +860,9 @@ def _plan_span(text: str, span: Span, plan: EditPlan, first: bool, rng: random.R
         if not first:
             return s, e, f"that {label}", "abstraction"
         return nv[0][0], e, f"with {noun_phrase_form(rng, label, False, text, suffix_ok=False)}", "abstraction"
+    paren = _parenthetical(text, s, e)
+    if paren is not None and not partial and single:
+        return paren[0], paren[1], "", "removal"
     if not first:
         return start, e, f"that {noun_phrase}", "abstraction"
     # the value stands beside the noun that names it ("a document titled 'x.txt'", "the term
@@ -833,6 +924,17 @@ def _plan_span(text: str, span: Span, plan: EditPlan, first: bool, rng: random.R
 
 
 ONE_FORMS = ("a specific one", "a particular one", "a certain one")
+
+
+def _parenthetical(text: str, s: int, e: int) -> tuple[int, int] | None:
+    """[a, b) of a parenthesis that holds only the value and restates what stands before it
+    ("next month (April 2022)"): a stand-in there ("next month (a date)") reads as a form
+    field, so the parenthesis goes whole."""
+    m = re.search(r"(\w+)(\s*)\(\s*$", text[:s])
+    c = re.match(r"\s*\)", text[e:])
+    if not m or not c or m.group(1).lower() in _PURE_NAMES | REMOVAL_PREPS | FILLERS | DETERMINERS:
+        return None  # "with ID (12345)": without the value the noun says nothing
+    return m.end(1), e + c.end()
 
 
 def _quoted_after_noun(doc: Any, text: str, s: int, e: int,
@@ -903,6 +1005,8 @@ def abstract_phrase(noun: str, rng: random.Random, text: str = "", own_det: str 
 
 def _singular(noun: str) -> str:
     w = noun.split()
+    if w and w[-1].lower() in ("ids", "id"):  # "another ids" (graded R1 fail): one ID
+        return " ".join(w[:-1] + ["ID"])
     if w and w[-1].endswith("s") and not w[-1].endswith(("ss", "series", "species")) and len(w[-1]) > 3:
         # "categories" -> "category" (not "categorie"), "boxes"/"matches" -> "box"/"match"
         if w[-1].endswith("ies") and len(w[-1]) > 4:
@@ -929,6 +1033,8 @@ def _object_edits(query: str, plan: EditPlan, rng: random.Random, doc: Any,
     origs: list[str] = []  # every stated text replaced (a range is both its dates), not the first alone
     for (key, (leaf, spans)) in zip(keys, plan.location.parts):
         name = plan.key[1] if key.lower() in _GENERIC_KEYS else key
+        if name != key and not hidden_noun(name, {}, plan.value)[1] and hidden_noun(key, {}, leaf)[1]:
+            name = key  # "update_info.name": "my name to a certain name", not "to the update info I'm thinking of"
         sub = EditPlan(key=(plan.key[0], name), value=leaf, schema={}, location=Location(True, spans, [(leaf, spans)]),
                        required=False, force_abstraction=True)
         for k, sp in enumerate(spans):
@@ -941,6 +1047,51 @@ def _object_edits(query: str, plan: EditPlan, rng: random.Random, doc: Any,
             edits.append(_Edit(s, e, rep, plan.key, shown=k == 0))
     res = EditResult(original_value="; ".join(dict.fromkeys(o for o in origs if o)), current_value="; ".join(shown), method="abstraction", removed_value=plan.value)
     return edits, res
+
+
+_NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
+
+
+def _plural(noun: str) -> str:
+    w = noun.split()
+    last = w[-1]
+    if last.isupper():
+        last += "s"  # "IDs"
+    elif re.search(r"[^aeiou]y$", last):
+        last = last[:-1] + "ies"
+    elif last.endswith(("s", "x", "ch", "sh")):
+        last += "es"
+    else:
+        last += "s"
+    return " ".join(w[:-1] + [last])
+
+
+def _merge_others(query: str, edits: list[_Edit]) -> None:
+    """Items of one list hidden side by side ("for another location and another location",
+    "A123, another ID, another ID, and another ID") read as a stammer: they become one
+    phrase ("two other locations"), each item's record pointing at it. In place."""
+    ordered = sorted((ed for ed in edits if ed.text), key=lambda x: x.start)
+    i = 0
+    while i < len(ordered):
+        m = re.fullmatch(r"another (.+)", ordered[i].text)
+        j = i
+        if m:
+            while j + 1 < len(ordered) and ordered[j + 1].text == ordered[i].text and ordered[j + 1].key != ordered[j].key \
+                    and re.fullmatch(r"\s*(?:,|,?\s*(?:and|or))\s*", query[ordered[j].end:ordered[j + 1].start]):
+                j += 1
+        run = ordered[i:j + 1]
+        if len(run) >= 2 and len(run) in _NUMBER_WORDS:
+            first, last = run[0], run[-1]
+            joins = [query[a.end:b.start] for a, b in zip(run, run[1:])]
+            first.text = f"{_NUMBER_WORDS[len(run)]} other {_plural(m.group(1))}"
+            first.end = last.end
+            for ed in run[1:]:
+                ed.text = first.text  # inside the first edit now: its value goes with it
+            lead = re.search(r",\s*$", query[:first.start])
+            if lead and re.search(r"\b(?:and|or)\b", joins[-1]):  # "A123, B456, and C789" -> "A123 and two other IDs"
+                word = re.search(r"\b(and|or)\b", joins[-1]).group(1)
+                edits.append(_Edit(lead.start(), lead.end(), f" {word} ", first.key, shown=False))
+        i = j + 1
 
 
 def _clamp(s: int, e: int, vs: int, ve: int, protected: list[tuple[int, int]]) -> tuple[int, int]:
@@ -1006,6 +1157,7 @@ def rewrite_query(query: str, plans: list[EditPlan], rng: random.Random, doc: An
             if res is not None and res.current_value == m.group(0):
                 res.current_value = ed.text
         seen_phrases.add(m.group(2))
+    _merge_others(query, edits)
     # a later mention of a value first called "another X" is "the other X", not a second "that X"
     first_phrase: dict[tuple, str] = {}
     for ed in sorted(edits, key=lambda x: x.start):
@@ -1021,13 +1173,14 @@ def rewrite_query(query: str, plans: list[EditPlan], rng: random.Random, doc: An
     # just before it, as no person would
     if issues is not None:
         for ed in edits:
-            m3 = re.match(r"^(?:a certain|a specific|a particular|a given|the desired|the required|the chosen|an?|the|some|my|our|certain|specific) (.+?)(?: I have in mind| I need| I want| I'm thinking of)?$", ed.text)
+            m3 = re.match(r"^(?:a certain|a specific|a particular|a given|the desired|the required|the chosen|an?|the|some|my|our|certain|specific|another) (.+?)(?: I have in mind| I need| I want| I'm thinking of)?$", ed.text)
             if not m3:
                 continue
-            near = [_stem1(w.lower()) for _, _, w in _words_before(query, ed.start, 4)]  # nearest first
+            # "interested in an interest", "a Hand of 8, 10, another hand": the word's stem said just before
+            near = [_stem2(w.lower()) for _, _, w in _words_before(query, ed.start, 4)]  # nearest first
             # "checks for a check", "metrics like a metric", "set an alarm for an alarm time" are
             # robotic; "set the level to a specific level", "two numbers, say some number" are how people talk
-            ws = [_stem1(w.lower()) for w in m3.group(1).split()]
+            ws = [_stem2(w.lower()) for w in m3.group(1).split()]
             for k, head in enumerate(reversed(ws)):
                 # a modifier said again is natural before a pure name ("the lock with a certain
                 # lock ID"), and only counts when just said ("an alarm for an alarm time")
@@ -1099,10 +1252,14 @@ def _collision(query: str, doc: Any, s: int, e: int, text: str) -> str | None:
     number"), a noun the value modified left behind ("an area state", "a specific case ID
     legal case"), a unit as the name ("a m.", "another sq.ft"), a value said as an adverb or
     adjective ("compounded a compounding freq", "eat a certain diet preference")."""
-    m = _STAND_IN.match(text.strip())
+    m = _STAND_IN.match(text.strip()) or re.match(r"^(?:that|the other)\s+(.+?)$", text.strip())
     if not m:
         return None
     core = m.group(1)
+    if re.fullmatch(r"(?:certain|specific|particular|given|desired|required|chosen|other|I have in mind|I need|I want)?", core.strip()):
+        return "has no noun"  # "features like a specific, online ordering"
+    if re.match(r"[A-Za-z0-9]", query[e:e + 1]) or (s > 0 and re.match(r"[A-Za-z0-9]", query[s - 1])):
+        return "runs into the word next to it"  # "another chargeC"
     head = core.split()[-1].lower().strip(".,") if core.split() else ""
     if " of " not in f" {core} " and (head in MEASURES - {"units", "unit"} or head.startswith("sq.") or head in ("sq", "ft")):
         return "is a unit, not a name"
@@ -1147,9 +1304,11 @@ def _collision(query: str, doc: Any, s: int, e: int, text: str) -> str | None:
             continue
         if (r.dep_ in _MODIFIER_DEPS or r.dep_ == "poss" and not possessive) and r.head.idx >= e:
             return f"leaves the noun it modified behind ({r.head.text!r})"
-    tops = [t for t in V if t.head.i not in ids or t.head is t]
+    tops = [t for t in V if t.head.i not in ids or t.head.i == t.i]  # (spaCy makes a new Token per access: no "is")
     if tops and all(t.pos_ in ("ADV", "ADJ") for t in V if not t.is_punct) and tops[0].dep_ in ("advmod", "acomp", "oprd", "xcomp", "npadvmod"):
         return "stands for an adverb or adjective"
+    if tops and all(t.pos_ in ("VERB", "AUX") for t in V if not t.is_punct) and tops[0].dep_ in ("ROOT", "acomp", "xcomp", "ccomp", "conj", "relcl", "advcl"):
+        return "stands for a verb"  # "I'm currently employed" -> "I'm currently the employment status I'm thinking of"
     return None
 
 
