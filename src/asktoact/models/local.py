@@ -79,7 +79,7 @@ class LocalModel(ChatModel):
             from ..fingerprint import files_fingerprint
 
             parts = [files_fingerprint(self.path), files_fingerprint(self.adapter)]
-            if self.ground:
+            if getattr(self, "ground", False):
                 from .grounding import VERSION
 
                 parts.append(f"ground-v{VERSION}")
