@@ -40,3 +40,18 @@ def corpus(src: str, *path: str) -> dict:
     from asktoact.sources import load
 
     return {s.id: s for s in load(src, need_shared(*path))}
+
+
+def tiny_lm():
+    """(SmolLM2's real tokenizer, a 1-layer random Llama over its vocabulary), seeded: decoding
+    mechanics without the 135M weights."""
+    import torch
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+    from asktoact.models.embedded import embedded_model_dir
+
+    tok = AutoTokenizer.from_pretrained(str(embedded_model_dir()))
+    torch.manual_seed(0)
+    m = LlamaForCausalLM(LlamaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=1,
+                                     num_attention_heads=2, num_key_value_heads=1, pad_token_id=tok.pad_token_id))
+    return tok, m

@@ -4,6 +4,7 @@ against the conversation; unsupported ones become missing and the model continue
 import json
 
 import pytest
+from conftest import tiny_lm
 
 from asktoact.models.grounding import grounded_line, parse_line, review
 
@@ -107,17 +108,11 @@ def test_gold_lines_pass_and_hidden_values_stated_as_known_are_caught(tmp_path, 
 def test_the_model_continues_from_the_corrected_line():
     import asyncio
 
-    torch = pytest.importorskip("torch")
-    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
-
+    pytest.importorskip("torch")
     from asktoact.models import GenParams
-    from asktoact.models.embedded import embedded_model_dir
     from asktoact.models.local import LocalModel, _Req
 
-    tok = AutoTokenizer.from_pretrained(str(embedded_model_dir()))
-    torch.manual_seed(0)
-    m = LlamaForCausalLM(LlamaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=1,
-                                     num_attention_heads=2, num_key_value_heads=1, pad_token_id=tok.pad_token_id))
+    tok, m = tiny_lm()
     lm = LocalModel("tiny", model=m, tokenizer=tok, batch_size=4, ground=True)
     loop = asyncio.new_event_loop()
     p = GenParams(max_tokens=30)

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from conftest import tiny_lm
 
 from asktoact.curate.stage import BuildConfig, run_build
 from asktoact.evaluate.agents import SCRIPTED
@@ -96,17 +97,11 @@ def test_unreadable_call_arguments_are_an_invalid_turn(records, tmp_path):
 def test_local_model_batches_greedy_requests_across_seeds_and_renders_tools(tmp_path):
     import asyncio
 
-    torch = pytest.importorskip("torch")
-    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
-
+    pytest.importorskip("torch")
     from asktoact.models import GenParams
-    from asktoact.models.embedded import embedded_model_dir
     from asktoact.models.local import LocalModel, batch_key
 
-    tok = AutoTokenizer.from_pretrained(str(embedded_model_dir()))
-    torch.manual_seed(0)
-    m = LlamaForCausalLM(LlamaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=1,
-                                     num_attention_heads=2, num_key_value_heads=1, pad_token_id=tok.pad_token_id))
+    tok, m = tiny_lm()
     lm = LocalModel("tiny", model=m, tokenizer=tok, batch_size=8)
     tools = [{"type": "function", "function": {"name": "zz_weather", "parameters": {"type": "object", "properties": {}}}}]
     assert "zz_weather" in lm.render([{"role": "user", "content": "hi"}], tools)  # ours: SmolLM2's drops tools
@@ -136,16 +131,10 @@ def test_degenerate_loops_stop_early_and_nothing_else_does():
 
 def test_local_model_stops_a_looping_row_before_the_token_limit():
     torch = pytest.importorskip("torch")
-    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
-
     from asktoact.models import GenParams
-    from asktoact.models.embedded import embedded_model_dir
     from asktoact.models.local import LocalModel
 
-    tok = AutoTokenizer.from_pretrained(str(embedded_model_dir()))
-    torch.manual_seed(0)
-    m = LlamaForCausalLM(LlamaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=1,
-                                     num_attention_heads=2, num_key_value_heads=1, pad_token_id=tok.pad_token_id))
+    tok, m = tiny_lm()
     with torch.no_grad():  # a model that always writes the same token: the purest loop
         m.lm_head.weight.zero_()
         m.lm_head.weight[tok.convert_tokens_to_ids("x")] = 1.0
