@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-VERSION = 5  # of the review rules; part of a grounded model's cache id (a changed rule never reuses old replies)
+VERSION = 6  # of the review rules; part of a grounded model's cache id (a changed rule never reuses old replies)
 
 _NAME = re.compile(r"\s*([A-Za-z_][\w.\-]*)\s*=\s*")
 _TAG = re.compile(r"\s*\((?:default|profile|earlier output)\)")
@@ -101,6 +101,18 @@ def _schema(tools: Sequence[dict] | None, name: str) -> dict[str, Any]:
         if p in props and isinstance(props[p], dict):
             return props[p]
     return {}
+
+
+def _siblings(tools: Sequence[dict] | None, name: str) -> list[str]:
+    """The parameter names of the tool (or tools) that take ``name``."""
+    api, _, p = name.rpartition(".")
+    out: list[str] = []
+    for t in tools or []:
+        f = t.get("function", t)
+        props = (f.get("parameters") or {}).get("properties") or {}
+        if p in props and (not api or f.get("name") == api):
+            out += [q for q in props if q not in out]
+    return out
 
 
 def _context(messages: Sequence[dict]) -> list[dict]:
@@ -215,15 +227,135 @@ def _rewrite(line: CompactLine, bad: set[str], more: list[str]) -> str:
     return f"Known: {', '.join(kept) or 'nothing'}. Missing: {', '.join(missing) or 'nothing'}."
 
 
+_NUMBER = r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?!\w)"
+# words that may stand between a parameter's name and its value: "alpha equals to 0.05", "rate of 5"
+_LINK = {"is", "=", ":", "of", "equals", "equal", "to", "be", "at", "as", "set", "being", "about", "around",
+         "exactly", "should", "must", "will", "would", "the", "a", "value", "was", "are", "with", "for"}
+_TOKEN = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?%?|(?<!\w)'[^'\n]{1,80}'(?!\w)|(?<!\w)\"[^\"\n]{1,80}\"(?!\w)|\w+|[=:]")
+_SCALE = {"thousand", "million", "billion", "trillion", "k", "m", "bn", "hundred", "dozen", "percent", "%"}
+_GENERIC = {"the", "and", "for", "get", "set", "val", "str", "num", "value", "data", "input", "type", "info"}
+
+
+def _stem(w: str) -> str:
+    w = w.lower()
+    return w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+
+
+def stated_value(name: str, schema: dict[str, Any], said: str, siblings: Sequence[str] = ()) -> Any:
+    """The value the user's words give parameter ``name`` next to its name, or None: a number
+    right after the name through linking words ("alpha equals to 0.05", "rate of 5") or right
+    before it ("for 1 year"), a quoted string right after it ("file 'a.txt'"), or the one enum
+    member the words contain. Only an unambiguous reading counts: two candidates give None.
+    A mention is another parameter's when its head noun has a modifier the name lacks ("user id
+    'USR001'" is not ``receiver_id``'s) or it is only the head noun of one of ``siblings`` (the
+    tool's other parameters: "function" is ``function``'s, not ``function_variable``'s)."""
+    kind = schema.get("type")
+    enum = {str(e).lower(): e for e in schema.get("enum") or [] if isinstance(e, str)}
+    if kind not in ("integer", "number", "string"):
+        return None
+    names = [w for w in name_words_of(name) if w not in _GENERIC]
+    head = _stem(names[-1]) if names else ""
+    words = {_stem(w) for w in names if len(w) >= 3} | {head}
+    if not head:
+        return None
+    toks = [m.group() for m in re.finditer(_TOKEN, said)]
+    found: set[Any] = set()
+    others = {_stem(h[-1]) for h in (name_words_of(o) for o in siblings if o != name) if h} - {head}
+    for i, t in enumerate(toks):
+        if _stem(t) not in words:
+            continue
+        if _stem(t) != head and _stem(t) in others:
+            continue  # another parameter's head noun
+        prev = toks[i - 1].lower() if i else ""
+        if _stem(t) == head and len(names) > 1 and prev.isalpha() and prev not in _LINK \
+                and _stem(prev) not in words and prev not in ("my", "your", "his", "her", "their", "our", "its"):
+            continue  # "user id" is not a "receiver id"
+        j = i + 1
+        while j < len(toks) and j - i <= 4 and toks[j].lower() in _LINK:
+            j += 1
+        after = toks[j] if j < len(toks) else ""
+        before = toks[i - 1] if i else ""
+        if enum:
+            found |= {enum[c.lower()] for c in (after, before) if c.lower() in enum}
+            continue
+        if kind == "string":
+            if after[:1] in "'\"" and len(after) > 2:
+                found.add(after[1:-1])
+            continue
+        if _stem(t) != head:
+            continue  # a number goes with the name's head noun: "order id 12446", not "order of 100"
+        for k, cand in ((j, after), (i - 1, before)):
+            if k + 1 < len(toks) and toks[k + 1].lower() in _SCALE:
+                continue  # "2 million": the value is not the digits
+            if re.fullmatch(_NUMBER, cand or ""):
+                v = float(cand.replace(",", ""))
+                if kind == "integer":
+                    if not v.is_integer():
+                        continue
+                    v = int(v)
+                elif v.is_integer() and "." not in cand:
+                    v = int(v)
+                found.add(v)
+                break
+    return found.pop() if len(found) == 1 else None
+
+
+def name_words_of(name: str) -> list[str]:
+    from ..curate.rewrite import name_words
+
+    return name_words(name.rpartition(".")[2])
+
+
+def resolved(line: CompactLine, messages: Sequence[dict], tools: Sequence[dict] | None) -> dict[str, Any]:
+    """Names the line puts in ``Missing`` that the user did state (a 135M model writes ``Missing:
+    alpha`` for "alpha equals to 0.05"), with the value, when the words give it unambiguously
+    (``stated_value``) and the grounding rule accepts it. A value the line already gives another
+    parameter is not taken again."""
+    from ..curate.ground import ground, user_words
+
+    context = _context(messages)
+    last = max((i for i, m in enumerate(context) if m.get("role") == "tool" or m.get("tool_calls")), default=-1)
+    said = user_words("", context[last + 1:])  # this task's words: earlier tasks name other files and ids
+    taken = {_same_key(k.value) for k in line.known if not k.reference}
+    named = {k.name.rpartition(".")[2] for k in line.known}
+    out: dict[str, Any] = {}
+    for n in line.missing:
+        schema = _schema(tools, n)
+        if not schema or n.rpartition(".")[2] in named or line.missing.count(n) > 1:
+            continue  # a name the line already gives a value is a parallel call's: its own value is unknown
+        v = stated_value(n, schema, said, _siblings(tools, n))
+        if v is None or _same_key(v) in taken or ground(n.rpartition(".")[2], v, schema, "", context) is None:
+            continue
+        out[n] = v
+        taken.add(_same_key(v))
+    return out
+
+
+def _same_key(v: Any) -> str:
+    """One key for a value however a line or a source writes it: 25.7, "25.7" and 25.70 match."""
+    try:
+        return repr(float(v)) if isinstance(v, (int, float, str)) and not isinstance(v, bool) else json.dumps(v)
+    except ValueError:
+        return json.dumps(v)
+
+
 def review(text: str, messages: Sequence[dict], tools: Sequence[dict] | None) -> str | None:
-    """The line to continue from, without a call, when the reply must ask instead: its line
-    states an unsupported value, its calls pass one (or leave a required one out), or its line
-    names something missing and it calls anyway. None: the reply stands as written."""
+    """The line to continue from when the reply must change, or None: the reply stands as
+    written. The reply must ask instead (the line returned still names something missing; it is
+    continued without a call) when its line states an unsupported value, its calls pass one (or
+    leave a required one out), or its line names something missing and it calls anyway. A name
+    the line calls missing that the user stated (``resolved``) moves to ``Known``; when that
+    leaves nothing missing, the returned line ends ``Missing: nothing.`` and the model continues
+    from it to the call it learned to write after such a line."""
     from ..native import parse_tool_call_text
 
     line = parse_line(text)
     if line is None:
         return None
+    given = resolved(line, messages, tools)
+    if given:
+        line = CompactLine(line.known + [KnownItem(n, f"{n} = {json.dumps(v)}", v) for n, v in given.items()],
+                           [n for n in line.missing if n not in given], line.end)
     bad = set(ungrounded(line, messages, tools))
     try:
         found = parse_tool_call_text(text[line.end:])
@@ -232,6 +364,8 @@ def review(text: str, messages: Sequence[dict], tools: Sequence[dict] | None) ->
     calls = found[1] if found else []
     more = [n for n in unsupported_arguments(calls, messages, tools, line) if n not in bad] if calls else []
     if not bad and not more and not (calls and line.missing):
+        if given and not calls:  # it asked for what it was told: ask only for the rest, or call
+            return _rewrite(line, set(), [])
         return None
     fixed = _rewrite(line, bad, more)
     return None if fixed.endswith("Missing: nothing.") else fixed

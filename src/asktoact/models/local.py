@@ -177,7 +177,9 @@ class LocalModel(ChatModel):
     def _ground(self, batch: list[_Req], prompts: list[str], rows: list, dt: float, p: GenParams):
         """``ground=1``: a reply whose ``Known:`` line or calls state a value nothing in the
         conversation supports, or that calls although its line names something missing, is
-        generated again from the corrected line, without a call (``models.grounding.review``)."""
+        generated again from the corrected line, without a call (``models.grounding.review``).
+        A line corrected to ``Missing: nothing.`` (the model listed as missing what the user did
+        say) is continued with calls allowed: that is where the model learned to call."""
         from .grounding import review
 
         redo = []
@@ -188,15 +190,19 @@ class LocalModel(ChatModel):
         if not redo:
             return rows, dt
         self.ground_fixes += len(redo)
-        used = max(len(self.tok(prefix, add_special_tokens=False)["input_ids"]) for _, prefix in redo)
-        rest = p.model_copy(update={"max_tokens": max(1, p.max_tokens - used)})  # the line counts against the limit
-        again, dt2 = self._decode([prompts[i] + prefix for i, prefix in redo], rest,
-                                  [batch[i].tools is not None for i, _ in redo], no_calls=True)
         rows = list(rows)
-        for (i, prefix), (text, n_gen, _) in zip(redo, again):
-            rows[i] = (prefix + text, rows[i][1] + n_gen, rows[i][2])
-        return rows, dt + dt2
-
+        for may_call in (False, True):  # two decodes: a banned call opener applies to a whole batch
+            part = [(i, prefix) for i, prefix in redo if prefix.endswith("Missing: nothing.") == may_call]
+            if not part:
+                continue
+            used = max(len(self.tok(prefix, add_special_tokens=False)["input_ids"]) for _, prefix in part)
+            rest = p.model_copy(update={"max_tokens": max(1, p.max_tokens - used)})  # the line counts against the limit
+            again, dt2 = self._decode([prompts[i] + prefix for i, prefix in part], rest,
+                                      [batch[i].tools is not None for i, _ in part], no_calls=not may_call)
+            dt += dt2
+            for (i, prefix), (text, n_gen, _) in zip(part, again):
+                rows[i] = (prefix + text, rows[i][1] + n_gen, rows[i][2])
+        return rows, dt
 
     def _markup_starts(self) -> list[int]:
         """Tokens a reply cannot start its text with after the corrected line: markup (``<``,
