@@ -140,3 +140,48 @@ def test_a_hyphenated_word_kept_in_the_stand_in_keeps_its_spelling(parser, seed)
     assert "emerging" not in q and " - " not in q, q
     if not issues:
         assert "e-commerce" in q, q
+
+
+# session 11 (graded R1 fails of seed 18): each query is hidden as the grader saw it
+@pytest.mark.parametrize("seed", range(4))
+def test_a_name_after_a_naming_verb_goes_with_the_verb(parser, seed):
+    # "a new menu item named "Chana Masala"" was "a new menu item with some name"
+    s = _sample("acebench", "normal_preference_34")
+    q, res, issues = _hide(s, parser, {(0, "MenuItem")}, seed)
+    assert q == "Can you add a new menu item to the Indian restaurant according to my dietary and allergic preferences?"
+    assert not issues and res[(0, "MenuItem")].method == "removal"
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_stand_in_never_sits_inside_the_values_quotes(parser, seed):
+    # 'notifications to "Push Notification."' was 'to "the preferred notification method I have in mind."'
+    s = _sample("acebench", "normal_preference_45")
+    q, _, _ = _hide(s, parser, {(0, "preferredNotificationMethod")}, seed)
+    tail = q.split("notifications to ")[1]
+    assert "Push" not in q and '"' not in tail and tail.endswith("."), q  # the sentence's mark stays, the quotes go
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_year_with_its_era_is_named_as_a_year(parser, seed):
+    # "from 100 A.D to 1500 A.D." was "from 100 A.D to an A.D."
+    s = _sample("bfcl", "parallel_34")
+    keys = {(0, "end_year")}  # the second call's equal value is hidden with it (linked)
+    q, _, _ = _hide(s, parser, keys, seed)
+    assert "1500" not in q and " an A.D" not in q and re.search(r"to (?:a|the) [a-z ]*year\.$", q), q
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_city_and_a_count_read_as_people_say_them(parser, seed):
+    # "in Seattle, WA for my group of 10 friends" was "in the location I need for my group of some number of friends"
+    s = _sample("bfcl", "parallel_multiple_125")
+    keys = {(0, p) for p in ("location", "group_size") if p in s.calls[0].arguments}  # later equal values are linked
+    q, _, _ = _hide(s, parser, keys, seed)
+    assert "Seattle" not in q and "10" not in q and "some number of" not in q and "location" not in q, q
+    assert re.search(r"\bcity\b", q) and re.search(r"group of (?:a few|several|some|a certain number of|a number of|a specific number of) friends", q), q
+
+
+def test_a_bare_noun_is_not_left_without_its_article(parser):
+    # "stats for player 'LeBron James' from last game" was "stats for player from last game"
+    s = _sample("bfcl", "simple_python_304")
+    q, _, _ = _hide(s, parser, {(0, "player_name")}, 0)
+    assert "LeBron" not in q and not re.search(r"\bfor player\b(?! name)", q), q
