@@ -185,3 +185,12 @@ def test_a_bare_noun_is_not_left_without_its_article(parser):
     s = _sample("bfcl", "simple_python_304")
     q, _, _ = _hide(s, parser, {(0, "player_name")}, 0)
     assert "LeBron" not in q and not re.search(r"\bfor player\b(?! name)", q), q
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_count_left_open_keeps_which_end_is_meant(parser, seed):
+    # "show the last 20 lines the file" was "show several lines the file" (head or tail? graded R3 fail)
+    s = _sample("bfcl", "multi_turn_base_1/turn_3")
+    key = next((c, p) for c, call in enumerate(s.calls) for p, v in call.arguments.items() if v == 20)
+    q, _, _ = _hide(s, parser, {key}, seed)
+    assert "20" not in q and re.search(r"the last (?:few|several) lines", q), q

@@ -542,6 +542,7 @@ def _count_phrase(rng: random.Random, unit: str, text: str) -> str:
     return f.format(u=unit)
 
 
+_ORDER_WORDS = {"last", "next", "first", "past", "top", "previous", "final", "latest", "coming", "following", "bottom"}
 _ERAS = {"a.d", "ad", "b.c", "bc", "bce", "ce", "b.c.e", "c.e"}
 
 
@@ -672,6 +673,10 @@ def _np_rewrite(doc: Any, text: str, s: int, e: int, plan: EditPlan, noun: str, 
         unit = h.text if h.text[:1].islower() else h.lower_
         if not _is_plural(h) and not unit.endswith("s"):
             unit = unit + "s"
+        lead = [doc[k] for k in range(left, first.i)]
+        if len(lead) == 2 and lead[0].lower_ in ("the", "my", "our", "your") and lead[1].lower_ in _ORDER_WORDS:
+            # "the last 20 lines": which end is meant stays ("the last few lines"), only the count goes
+            return a, b, f"{lead[0].text} {lead[1].text} {rng.choice(('few', 'several'))} {unit}"
         return a, b, _count_phrase(rng, unit, text)
     # the value stands before the noun it names ("the Eminem concert", "the New York public library")
     if top.dep_ in ("compound", "nmod", "amod") and top.head.i > last.i and top.head.pos_ == "NOUN":
