@@ -105,16 +105,22 @@ def test_gold_lines_pass_and_hidden_values_stated_as_known_are_caught(tmp_path, 
     assert flagged <= 0.02 * lines, flagged  # source calls that leave a required argument out (BFCL has 6 in 1,633)
 
 
-def test_the_model_continues_from_the_corrected_line():
+def grounded_tiny_lm():
+    """(tokenizer, a grounded LocalModel over the tiny random Llama, a fresh event loop)."""
     import asyncio
 
     pytest.importorskip("torch")
-    from asktoact.models import GenParams
-    from asktoact.models.local import LocalModel, _Req
+    from asktoact.models.local import LocalModel
 
     tok, m = tiny_lm()
-    lm = LocalModel("tiny", model=m, tokenizer=tok, batch_size=4, ground=True)
-    loop = asyncio.new_event_loop()
+    return tok, LocalModel("tiny", model=m, tokenizer=tok, batch_size=4, ground=True), asyncio.new_event_loop()
+
+
+def test_the_model_continues_from_the_corrected_line():
+    from asktoact.models import GenParams
+    from asktoact.models.local import _Req
+
+    tok, lm, loop = grounded_tiny_lm()
     p = GenParams(max_tokens=30)
     batch = [_Req(BMI_ASKED, p, loop.create_future(), loop, BMI_TOOLS) for _ in range(2)]
     prompts = [lm.render(r.messages, r.tools) for r in batch]
@@ -251,15 +257,10 @@ def test_hidden_values_are_not_resolved_and_stated_ones_resolve_to_the_gold_valu
 
 
 def test_a_line_resolved_to_nothing_missing_is_continued_with_calls_allowed():
-    import asyncio
-
-    pytest.importorskip("torch")
     from asktoact.models import GenParams
-    from asktoact.models.local import LocalModel, _Req
+    from asktoact.models.local import _Req
 
-    tok, m = tiny_lm()
-    lm = LocalModel("tiny", model=m, tokenizer=tok, batch_size=4, ground=True)
-    loop = asyncio.new_event_loop()
+    tok, lm, loop = grounded_tiny_lm()
     p = GenParams(max_tokens=30)
     told = [BMI_ASKED[0], {"role": "user", "content": "I weigh 85 kg and my height is 1.8 metres. What is my BMI?"}]
     batch = [_Req(told, p, loop.create_future(), loop, BMI_TOOLS), _Req(BMI_ASKED, p, loop.create_future(), loop, BMI_TOOLS)]

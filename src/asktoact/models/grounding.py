@@ -90,29 +90,27 @@ def parse_line(text: str) -> CompactLine | None:
     return CompactLine(known, missing, off + m.end())
 
 
-def _schema(tools: Sequence[dict] | None, name: str) -> dict[str, Any]:
-    """The JSON schema of parameter ``name`` (or ``api.name``) in the request's tools, {} if none."""
+def _tools_taking(tools: Sequence[dict] | None, name: str) -> list[dict[str, Any]]:
+    """The ``properties`` of every request tool that takes parameter ``name`` (or ``api.name``)."""
     api, _, p = name.rpartition(".")
-    for t in tools or []:
-        f = t.get("function", t)
-        if api and f.get("name") != api:
-            continue
-        props = (f.get("parameters") or {}).get("properties") or {}
-        if p in props and isinstance(props[p], dict):
-            return props[p]
-    return {}
-
-
-def _siblings(tools: Sequence[dict] | None, name: str) -> list[str]:
-    """The parameter names of the tool (or tools) that take ``name``."""
-    api, _, p = name.rpartition(".")
-    out: list[str] = []
+    out = []
     for t in tools or []:
         f = t.get("function", t)
         props = (f.get("parameters") or {}).get("properties") or {}
         if p in props and (not api or f.get("name") == api):
-            out += [q for q in props if q not in out]
+            out.append(props)
     return out
+
+
+def _schema(tools: Sequence[dict] | None, name: str) -> dict[str, Any]:
+    """The JSON schema of parameter ``name`` (or ``api.name``) in the request's tools, {} if none."""
+    p = name.rpartition(".")[2]
+    return next((props[p] for props in _tools_taking(tools, name) if isinstance(props[p], dict)), {})
+
+
+def _siblings(tools: Sequence[dict] | None, name: str) -> list[str]:
+    """The parameter names of the tool (or tools) that take ``name``."""
+    return list(dict.fromkeys(q for props in _tools_taking(tools, name) for q in props))
 
 
 def _context(messages: Sequence[dict]) -> list[dict]:
@@ -266,7 +264,8 @@ def stated_value(name: str, schema: dict[str, Any], said: str, siblings: Sequenc
             continue
         if _stem(t) != head and _stem(t) in others:
             continue  # another parameter's head noun
-        prev = toks[i - 1].lower() if i else ""
+        before = toks[i - 1] if i else ""
+        prev = before.lower()
         if _stem(t) == head and len(names) > 1 and prev.isalpha() and prev not in _LINK \
                 and _stem(prev) not in words and prev not in ("my", "your", "his", "her", "their", "our", "its"):
             continue  # "user id" is not a "receiver id"
@@ -274,7 +273,6 @@ def stated_value(name: str, schema: dict[str, Any], said: str, siblings: Sequenc
         while j < len(toks) and j - i <= 4 and toks[j].lower() in _LINK:
             j += 1
         after = toks[j] if j < len(toks) else ""
-        before = toks[i - 1] if i else ""
         if enum:
             found |= {enum[c.lower()] for c in (after, before) if c.lower() in enum}
             continue
