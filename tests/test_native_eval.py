@@ -142,3 +142,51 @@ def test_local_model_stops_a_looping_row_before_the_token_limit():
     lm = LocalModel("tiny", model=m, tokenizer=tok, batch_size=2)
     res = lm.chat([{"role": "user", "content": "hi"}], GenParams(max_tokens=200))
     assert set(res.text) <= {"x", " "} and 48 <= res.completion_tokens < 200
+
+
+def test_repeating_period_finds_the_pattern_only_once_it_spans_enough():
+    from asktoact.models.local import repeating_period
+
+    assert repeating_period([5, 6] + [1, 2, 3] * 4, span=12) == 3  # ", 91" x4: its next copy starts with 1
+    assert repeating_period([5, 6] + [1, 2, 3] * 3, span=12) == 0  # 9 tokens: not yet
+    assert repeating_period(list(range(40)), span=12) == 0
+    assert repeating_period([9] * 12, span=12) == 1
+    assert repeating_period(list(range(10)) * 2, span=12) == 10  # two whole copies of a 10-token item
+    assert repeating_period(list(range(10)) + list(range(9)), span=12) == 0  # the second copy unfinished
+
+
+def test_loop_guard_bans_the_next_copy_and_the_row_stays_readable():
+    torch = pytest.importorskip("torch")
+    from asktoact.models import GenParams
+    from asktoact.models.local import LocalModel
+
+    tok, m = tiny_lm()
+    x, y = tok.convert_tokens_to_ids("x"), tok.convert_tokens_to_ids("y")
+    with torch.no_grad():  # always "x", "y" the runner-up
+        m.lm_head.weight.zero_()
+        m.lm_head.weight[x] = 1.0
+        m.lm_head.weight[y] = 0.5
+        m.model.norm.weight.fill_(1.0)
+    free = LocalModel("tiny", model=m, tokenizer=tok, batch_size=2)
+    guarded = LocalModel("tiny", model=m, tokenizer=tok, batch_size=2, loop_guard=12)
+    msgs = [{"role": "user", "content": "hi"}]
+    a = free.chat(msgs, GenParams(max_tokens=60))
+    b = guarded.chat(msgs, GenParams(max_tokens=60))
+    assert set(a.text) <= {"x", " "} and a.completion_tokens < 60  # unguarded: one loop, stopped by loop_stop
+    runs = [len(r) for r in b.text.replace(" ", "").split("y")]
+    assert "y" in b.text and max(runs) <= 12, b.text  # the 13th "x" was banned: the runner-up was written
+    assert guarded.cache_id != free.cache_id  # replies decoded under the guard are cached apart
+
+
+def test_loop_guard_option_is_checked_and_an_adapter_can_ask_for_it(tmp_path):
+    import json
+
+    from asktoact.models.spec import _loop_guard, parse_spec
+
+    with pytest.raises(ValueError, match="loop_guard"):
+        parse_spec("embedded?loop_guard=-3")
+    assert parse_spec("embedded?loop_guard=12").options["loop_guard"] == "12"
+    assert _loop_guard({}, None) == 0
+    (tmp_path / "decoding.json").write_text(json.dumps({"ground": True, "loop_guard": 12}))
+    assert _loop_guard({}, str(tmp_path)) == 12
+    assert _loop_guard({"loop_guard": "0"}, str(tmp_path)) == 0  # the spec wins

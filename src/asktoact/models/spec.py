@@ -6,6 +6,7 @@
   embedded?adapter=DIR             the embedded model with your adapter
   embedded:asktoact                the embedded model with the adapter shipped in the package
   ...?ground=1                     check the values a compact-reasoning model says it knows (models/grounding.py)
+  ...?loop_guard=12                a short pattern may repeat over 12 tokens, then its next copy is banned
   openai:gpt-4o                    OpenAI (key from $OPENAI_API_KEY)
   openai:MODEL@http://host:8000/v1 any OpenAI-compatible server (vLLM, SGLang, llama.cpp ...)
   vllm:MODEL  sglang:MODEL  ollama:MODEL  llamacpp:MODEL   same, default local URLs
@@ -52,14 +53,14 @@ _ENDPOINT_OPTS = {"key_env": lambda v: bool(v), "concurrency": _int, "timeout": 
                   "backoff": _num}
 _BOOLS = {"1": True, "true": True, "on": True, "0": False, "false": False, "off": False}
 _LOCAL_OPTS = {"adapter": lambda v: bool(v), "dtype": lambda v: v in _DTYPES, "device": lambda v: bool(v), "batch": _int,
-               "ground": lambda v: v.lower() in _BOOLS}
+               "ground": lambda v: v.lower() in _BOOLS, "loop_guard": lambda v: v.isdigit()}
 OPTIONS: dict[str, dict[str, Callable[[str], bool]]] = {
     "openai": _ENDPOINT_OPTS, "vllm": _ENDPOINT_OPTS, "sglang": _ENDPOINT_OPTS, "ollama": _ENDPOINT_OPTS,
     "llamacpp": _ENDPOINT_OPTS, "hf": _LOCAL_OPTS, "embedded": _LOCAL_OPTS,
 }
 _HINTS = {"dtype": f"one of {', '.join(_DTYPES)}", "concurrency": "a whole number >= 1", "batch": "a whole number >= 1",
           "retries": "a whole number >= 0", "timeout": "seconds >= 0", "backoff": "seconds >= 0",
-          "ground": "1 or 0 (true/false, on/off)"}
+          "ground": "1 or 0 (true/false, on/off)", "loop_guard": "a whole number of tokens >= 0 (0: off)"}
 
 
 def register_variant(kind: str, name: str, description: str) -> None:
@@ -139,22 +140,39 @@ def _hf(ms: ModelSpec) -> ChatModel:
     _check_paths(ms)
     o = ms.options
     return LocalModel(ms.target, adapter=o.get("adapter"), dtype=o.get("dtype", "auto"), device=o.get("device"),
-                      batch_size=int(o.get("batch", 8)), spec=ms.raw, ground=_ground(o, o.get("adapter")))
+                      batch_size=int(o.get("batch", 8)), spec=ms.raw, ground=_ground(o, o.get("adapter")),
+                      loop_guard=_loop_guard(o, o.get("adapter")))
+
+
+def _decoding(adapter: str | None) -> dict:
+    """The decoding settings an adapter was shipped with (its ``decoding.json``), {} if none."""
+    f = Path(adapter).expanduser() / "decoding.json" if adapter else None
+    if f is None or not f.is_file():
+        return {}
+    import json
+
+    try:
+        d = json.loads(f.read_text())
+        if not isinstance(d, dict):
+            raise ValueError("not an object")
+        return d
+    except ValueError as e:
+        raise ValueError(f"{f}: not a decoding settings file ({e})") from None
 
 
 def _ground(o: dict[str, str], adapter: str | None) -> bool:
     """``?ground=`` when given, else what the adapter's ``decoding.json`` says it was trained for."""
     if "ground" in o:
         return _BOOLS[o["ground"].lower()]
-    f = Path(adapter).expanduser() / "decoding.json" if adapter else None
-    if f is not None and f.is_file():
-        import json
+    return bool(_decoding(adapter).get("ground", False))
 
-        try:
-            return bool(json.loads(f.read_text()).get("ground", False))
-        except (ValueError, AttributeError) as e:
-            raise ValueError(f"{f}: not a decoding settings file ({e})") from None
-    return False
+
+def _loop_guard(o: dict[str, str], adapter: str | None) -> int:
+    """``?loop_guard=`` when given, else the adapter's ``decoding.json``, else 0 (off)."""
+    if "loop_guard" in o:
+        return int(o["loop_guard"])
+    v = _decoding(adapter).get("loop_guard", 0)
+    return v if isinstance(v, int) and v >= 0 else 0
 
 
 def _embedded(ms: ModelSpec) -> ChatModel:
@@ -171,7 +189,8 @@ def _embedded(ms: ModelSpec) -> ChatModel:
             raise ValueError(f"{ms.raw!r}: embedded:{ms.target} already is an adapter; use embedded?adapter=DIR for yours")
         adapter = str(shipped_adapter_dir(ms.target))
     return LocalModel(str(embedded_model_dir()), adapter=adapter, dtype=o.get("dtype", "float32"),
-                      device=o.get("device"), batch_size=int(o.get("batch", 8)), spec=ms.raw, ground=_ground(o, adapter))
+                      device=o.get("device"), batch_size=int(o.get("batch", 8)), spec=ms.raw, ground=_ground(o, adapter),
+                      loop_guard=_loop_guard(o, adapter))
 
 
 REGISTRY: dict[str, Callable[[ModelSpec], ChatModel]] = {
