@@ -270,3 +270,22 @@ def test_giveaways_are_rejected(shared, parser):
     hid = [("0.location", "location", "Paris", locate(q, "Paris").spans), ("0.radius", "radius", 5, locate(q, 5).spans)]
     assert giveaways(q, "Find Italian restaurants with a certain radius (in km).", hid,
                      [(s.start, s.end) for s in locate(q, "Italian").spans], doc) == []
+
+
+def test_values_the_words_still_give_are_not_asked_for(shared, parser):
+    """Values graded as given though the locator had them absent (seed 19: parallel_65 "a radius
+    of 5cm" for unit 'cm', normal_similar_api_46 "from A2 to A50" for range 'A2:A50'): kept as the
+    user's, so nothing is asked. A language parameter set to English for the user's own quoted
+    English text (simple_python_216, normal_similar_api_9) is no question: rejected with a reason."""
+    for src, path, sid, p in (("bfcl", shared("bfcl", "BFCL_v4_parallel.json"), "parallel_65", "unit"),
+                              ("acebench", shared("acebench"), "normal_similar_api_46", "range")):
+        s = _sample(src, path, sid)
+        for r in _records(s, parser, range(4)):
+            a = next(c.arguments[p] for c in r.key_info if p in c.arguments)
+            assert not a.removed and a.grounded == USER, (sid, a)
+    for src, path, sid in (("bfcl", shared("bfcl", "BFCL_v4_simple_python.json"), "simple_python_216"),
+                           ("acebench", shared("acebench"), "normal_similar_api_9")):
+        r = curate_sample(_sample(src, path, sid), 0)
+        assert not r.quality.passed and any("language of the user's own text" in x for x in r.quality.reasons), r.quality.reasons
+    assert ground("unit", "kg", {}, "a box of 10kg") == USER and ground("unit", "kg", {}, "a box of 10 pounds") is None
+    assert ground("range", "B1:B9", {}, "cells B1 through B9") == USER and ground("range", "B1:B9", {}, "cells B1 and C9") is None

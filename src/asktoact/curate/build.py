@@ -152,6 +152,10 @@ def _inside_other(s: Span, a: ArgView, flat: list[ArgView]) -> bool:
 def _as_written(a: ArgView) -> str:
     """The text a kept value stands as: the occurrence written exactly as the value
     ("`logEvent`", not "a LogEvent" found case-blind before it), else the first."""
+    if isinstance(a.value, list) and len(a.value) > 1:  # every item as written, not the first alone
+        items = list(dict.fromkeys(s.text for s in a.location.spans))
+        if len(items) > 1:
+            return "; ".join(items)
     exact = [s for s in a.location.spans if s.text == str(a.value)]
     return (exact or a.location.spans)[0].text
 

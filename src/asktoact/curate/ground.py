@@ -71,6 +71,19 @@ def output_words(context: Sequence[Any] = ()) -> str:
     return "\n".join(out)
 
 
+_RANGE = re.compile(r"([A-Za-z]{0,3}\d+)\s*:\s*([A-Za-z]{0,3}\d+)")  # a sheet range 'A2:A50', a span '10:20'
+
+
+def _glued_unit(leaf: str, text: str) -> bool:
+    """A unit written onto its number ("5cm", "10kg", "3.5GB"): said, though not as a word."""
+    from .rewrite import MEASURES, UNITS
+
+    u = leaf.strip()
+    if not u.isalpha() or len(u) > 5 or (u.lower() not in MEASURES and u.lower() not in UNITS):
+        return False
+    return re.search(r"\d" + re.escape(u) + r"(?![\w])", text, re.I if len(u) > 1 else 0) is not None
+
+
 def _leaf_in(text: str, leaf: Any, text_stems: set[str] | None = None, enum: bool = False) -> bool:
     if leaf is None or isinstance(leaf, bool):
         return False
@@ -80,6 +93,11 @@ def _leaf_in(text: str, leaf: Any, text_stems: set[str] | None = None, enum: boo
         return True
     if isinstance(leaf, str) and leaf.strip() and re.search(r"(?<![\w'\u2019])" + re.escape(leaf.strip()) + r"(?![\w'\u2019])", text):
         return True  # a short code said as such ("m", "f") by the user
+    if isinstance(leaf, str) and _glued_unit(leaf, text):
+        return True  # "a radius of 5cm" for unit 'cm'
+    if isinstance(leaf, str) and (r := _RANGE.fullmatch(leaf.strip())) and re.search(
+            rf"(?<![\w]){re.escape(r.group(1))}\s*(?:to|through|thru|until|till|-|\u2013)\s*{re.escape(r.group(2))}(?![\w])", text, re.I):
+        return True  # "from A2 to A50" for range 'A2:A50'
     # the same words, inflected ("manta rays" for "manta ray", "front loading" for "Front Load")
     if isinstance(leaf, str) and re.search(r"[A-Za-z]{3}", leaf) and not re.search(r"\d", leaf):
         ws = [stem(w) for w in _WORD.findall(re.sub(r"([a-z])([A-Z])", r"\1 \2", leaf).lower())]
@@ -280,6 +298,27 @@ def language_named(name: str, value: Any, schema: dict[str, Any], text: str) -> 
     return lang if about and re.search(r"\b" + lang + r"\b", text) else None
 
 
+_QUOTED_TEXT = re.compile(r"""(["'\u201c\u2018])([A-Za-z][A-Za-z ,.!?'\u2019-]{8,}?)(?:\1|[\u201d\u2019])(?![A-Za-z])""")
+
+
+def own_english_text(name: str, value: Any, schema: dict[str, Any], text: str) -> str | None:
+    """A language parameter set to English for a quoted English text of the user's ("the
+    sentiment of the review 'I love the food here!'" with ``language='english'``): the text
+    says its language, and asking for it reads absurd (graded R2/R3 fails, seed 19)."""
+    from .rewrite import name_words
+
+    if not isinstance(value, str) or value.strip().lower().replace("_", "-") not in ("en", "english", "en-us", "en-gb", "eng"):
+        return None
+    about = set(name_words(name)) & {"language", "languages", "lang", "locale"} or re.search(
+        r"\blanguage\b", str(schema.get("description") or ""), re.I)
+    if not about:
+        return None
+    for m in _QUOTED_TEXT.finditer(text):
+        if len(m.group(2).split()) >= 3:
+            return m.group(2)
+    return None
+
+
 def _named_in(text: str, leaf: Any) -> bool:
     """``leaf`` is written in ``text`` as a name: it looks like one (a capital, a digit, a
     symbol: file names, ids, places) or it is quoted there."""
@@ -358,6 +397,8 @@ def why_not_askable(name: str, value: Any, query: str, context: Sequence[Any], s
         return f"a code inferred from the user's words ({name_said!r})"
     if isinstance(value, str) and (lang := language_named(name, value, schema or {}, words)):
         return f"a language code inferred from the user's words ({lang!r})"
+    if isinstance(value, str) and (text := own_english_text(name, value, schema or {}, words)):
+        return f"the language of the user's own text ({text!r}): no question to ask"
     said = stems(words)
     parts = stated_leaves(value)
     if isinstance(value, (dict, list)) and any(_leaf_in(words, x) for x in parts):

@@ -89,6 +89,11 @@ _CLASS_NOUNS = {"unit", "event", "habitat", "location", "place", "area", "region
                 "measurement", "quantity", "metric", "format", "mode", "option", "setting", "feature", "attribute"}
 
 
+_FIRST_PERSON = {"i", "my", "me", "mine", "myself", "we", "our", "us", "ours"}
+# what a triangle, a dog or a synapse has as well as a person: "my" only where the user speaks of themselves
+_BODY_HEADS = {"age", "weight", "height"}
+
+
 def _owned(noun: str) -> bool:
     """Is this a thing of the user's own ("my budget", "my user ID"), said naturally with "my"?"""
     ws = noun.split()
@@ -128,7 +133,8 @@ def noun_phrase_form(rng: random.Random, noun: str, plural: bool, text: str = ""
             forms = [(f, w) for f, w in forms if not f.startswith("{a}")] + [("a certain {n}", 0.4 if has_a else 0.1)]
     if own_det == "the":  # the user's own "the": a clause after it says which one is meant
         forms += [("the {n} I have in mind", 0.3), ("the {n} I need", 0.3)]
-    if _owned(noun):
+    body = noun.split()[-1].lower() in _BODY_HEADS if noun.split() else False
+    if _owned(noun) and (not body or ws & _FIRST_PERSON):  # "a triangle with ... my height": not the user's
         forms.append((mine + " {n}", 3.0 if (mine in ws or not has_a) else 1.5))
     if named and not plural:  # "at an altitude of 77 and a speed." reads cut off (graded R1 fail)
         forms = ([(f, w) for f, w in forms if f.startswith("my ") or f.startswith("our ")]
@@ -200,6 +206,9 @@ def param_noun(pname: str, schema: dict[str, Any], value: Any) -> str:
         return "file"
     if out.endswith(" name") and out[:-5] in GENERIC_NOUNS:  # "file name" -> "file", "city name" -> "city"
         return out[:-5]
+    ws = out.split()
+    if len(ws) >= 2 and ws[-1] in ("preference", "preferences", "choice", "selection"):
+        return " ".join(ws[:-1])  # the value of sourcePreference is a source: "using a certain source"
     return out
 
 
@@ -550,6 +559,29 @@ def _is_plural(tok: Any) -> bool:
     return tok.tag_ in ("NNS", "NNPS")
 
 
+def _one_word_root(a: str, b: str) -> bool:
+    """Stems of one word root: equal, or long enough and sharing five letters or one inside the
+    other ("integrates" / "integration", "data" / "dataset")."""
+    if a == b:
+        return True
+    if len(a) < 4 or len(b) < 4:
+        return False
+    return a[:5] == b[:5] or a.startswith(b) or b.startswith(a)
+
+
+def _same_kind(top: Any, h: Any, plan: EditPlan) -> bool:
+    """Is the conjunct before a hidden value another value of its kind ("36 and 48", "Monza and
+    Silverstone"), so that "another X" reads right? "for 2 players and strategy" joins a count and
+    a category: "2 players and another category" names a contrast nobody made (graded R1 fail)."""
+    def numeric(t: Any) -> bool:
+        return t.pos_ == "NUM" or t.like_num or bool(re.fullmatch(r"\d[\d.,]*", t.text))
+
+    if isinstance(plan.value, (list, tuple)):
+        return True
+    counted = lambda t: numeric(t) or any(c.dep_ == "nummod" for c in t.children)  # "36", "2 players"
+    return counted(top) == counted(h)
+
+
 def _np_rewrite(doc: Any, text: str, s: int, e: int, plan: EditPlan, noun: str, good: bool, nwords: set[str],
                 rng: random.Random, protected: list[tuple[int, int]], only_list: bool = False,
                 issues: list[str] | None = None) -> tuple[int, int, str] | None:
@@ -585,7 +617,8 @@ def _np_rewrite(doc: Any, text: str, s: int, e: int, plan: EditPlan, noun: str, 
         return doc[i].idx, doc[j].idx + len(doc[j])
 
     # the later item of a list: "36 and 48" -> "36 and another number"
-    if top.dep_ == "conj" and top.head.i < first.i and doc[first.i - 1].lower_ in ("and", "or", ",", "&"):
+    if top.dep_ == "conj" and top.head.i < first.i and doc[first.i - 1].lower_ in ("and", "or", ",", "&") \
+            and _same_kind(top, top.head, plan):
         h = top.head
         while h.dep_ == "conj":
             h = h.head
@@ -597,6 +630,8 @@ def _np_rewrite(doc: Any, text: str, s: int, e: int, plan: EditPlan, noun: str, 
         if h.dep_ in ("nummod", "appos", "npadvmod") and h.head.pos_ == "NOUN" and h.head.i < h.i \
                 and (_is_plural(h.head) or not good):  # "the numbers 36 and 48"; "a hand of 8, 10" names the whole
             n = _singular(h.head.lower_)
+        elif re.fullmatch(r"\d[\d.,]*", text[s:e].strip()):  # "my kids aged 4, 7, and one more", not "another children age"
+            return s, e, "one more"
         elif not good:
             return None
         return s, e, f"another {_singular(n)}"
@@ -888,8 +923,13 @@ def _plan_one(text: str, span: Span, plan: EditPlan, first: bool, rng: random.Ra
             noun_phrase = "number" if is_num else "value"  # an element of a matrix: name the element, not the whole
         if not named and issues is not None and (noun_phrase == "value" or not good and noun_phrase == noun):
             issues.append(f"no natural phrase for an item of {plan.key[1]!r} (would be {noun_phrase!r})")
+        if is_num and issues is not None and re.match(r"\s*,?\s*(?:and|or)?\s*\d", text[e:]):
+            # "aged a certain children age, 7, and 9", "4, another age, and 9": only the last number reads
+            issues.append(f"a number before others in a list ({plan.key[1]!r}): no natural phrase for it")
         if plan.location.spans and span.start <= plan.location.spans[0].start:  # the first of the list
             return s, e, abstract_phrase(_singular(noun_phrase), rng, text, suffix_ok=False), "partial"
+        if is_num and re.search(r"\d[\d.]*\s*,?\s*(?:and|or)\s*$", text[:s]):
+            return s, e, "one more", "partial"  # "my kids aged 4, 7, and one more", not "another children age"
         return s, e, f"another {_singular(noun_phrase)}", "partial"
     nv = _words_before(text, s, 1)
     if nv and nv[0][2].lower() in _NAMING_VERBS and _only_space_between(text, nv[0][1], s):
@@ -1225,10 +1265,11 @@ def rewrite_query(query: str, plans: list[EditPlan], rng: random.Random, doc: An
             for k, head in enumerate(reversed(ws)):
                 # a modifier said again is natural before a pure name ("the lock with a certain
                 # lock ID"), and only counts when just said ("an alarm for an alarm time")
-                if k > 0 and (ws[-1] in _PURE_NAMES or head not in near[:3]):
+                if k > 0 and (ws[-1] in _PURE_NAMES or not any(_one_word_root(w, head) for w in near[:3])):
                     continue
-                between = near[:near.index(head)] if head in near else []
-                if len(head) > 3 and head in near and not set(between) & {"to", "say", "and", "or", "is", "are", "e.g"}:
+                at = next((i for i, w in enumerate(near) if _one_word_root(w, head)), None)
+                between = near[:at] if at is not None else []
+                if len(head) > 3 and at is not None and not set(between) & {"to", "say", "and", "or", "is", "are", "e.g"}:
                     issues.append(f"the phrase for the hidden {ed.key[1]!r} repeats a word just said ({m3.group(1)!r})")
                     if collided is not None:
                         collided.add(ed.key)
@@ -1285,6 +1326,7 @@ _STAND_IN = re.compile(r"^(?:a certain|a specific|a particular|a given|the desir
 _BEFORE_NP = (DETERMINERS - {"a", "an", "the", "my", "your", "our", "some"}) | {"another", "top", "every", "each", "no",
                                                                              "any", "which", "what", "whose"}
 _MODIFIER_DEPS = {"compound", "amod", "nmod", "nummod", "quantmod"}
+_KIND_NOUNS = {"species", "type", "kind", "category", "genre", "breed", "class", "sort", "variety"}
 
 
 def _collision(query: str, doc: Any, s: int, e: int, text: str) -> str | None:
@@ -1293,10 +1335,15 @@ def _collision(query: str, doc: Any, s: int, e: int, text: str) -> str | None:
     number"), a noun the value modified left behind ("an area state", "a specific case ID
     legal case"), a unit as the name ("a m.", "another sq.ft"), a value said as an adverb or
     adjective ("compounded a compounding freq", "eat a certain diet preference")."""
+    if text.strip().lower() in _KIND_NOUNS:
+        return "names a kind in place of one thing"  # "a 23-year-old dog" -> "a 23-year-old species"
     m = _STAND_IN.match(text.strip()) or re.match(r"^(?:that|the other)\s+(.+?)$", text.strip())
     if not m:
         return None
     core = m.group(1)
+    cw = [w.lower().strip(".,") for w in core.split()]
+    if any(w in UNITS and w not in ("unit", "units", "items") for w in cw[:-1]) and not any(re.search(r"\d", w) for w in cw):
+        return "keeps a unit without its number"  # "a 30 minutes interval" -> "a minutes interval"
     if re.fullmatch(r"(?:certain|specific|particular|given|desired|required|chosen|other|I have in mind|I need|I want)?", core.strip()):
         return "has no noun"  # "features like a specific, online ordering"
     if re.match(r"[A-Za-z0-9]", query[e:e + 1]) or (s > 0 and re.match(r"[A-Za-z0-9]", query[s - 1])):
@@ -1317,6 +1364,8 @@ def _collision(query: str, doc: Any, s: int, e: int, text: str) -> str | None:
     prev = _words_before(query, s, 1)
     if prev and prev[0][2].lower() in _BEFORE_NP and _only_space_between(query, prev[0][1], s):
         return "follows a determiner already there"
+    if prev and (prev[0][2].isdigit() or prev[0][2].lower() in _NUMBER_WORDS.values()) and _only_space_between(query, prev[0][1], s):
+        return "follows a number already there"  # "in 2 the unit I'm thinking of"
     if doc is None:
         return None
     V = [t for t in doc if t.idx < e and t.idx + len(t) > s]
@@ -1362,7 +1411,7 @@ def _standing_text(out: str, text: str) -> str:
     return out[i:i + len(text)] if i >= 0 else ""
 
 
-_DANGLING = re.compile(r"\b(?:with|for|from|in|at|on|to|by|of|the|a|an|and|or|using)\s*([.?!,;])", re.I)
+_DANGLING = re.compile(r"(?<!thinking )\b(?:with|for|from|in|at|on|to|by|of|the|a|an|and|or|using)\s*([.?!,;])", re.I)
 
 
 def tidy(text: str, original: str | None = None) -> str:
@@ -1381,6 +1430,7 @@ def tidy(text: str, original: str | None = None) -> str:
     while prev != t:
         prev = t
         t = _DANGLING.sub(lambda m: m.group(0) if m.group(0).lower() in keep else m.group(1), t)
+    t = re.sub(r"\s+([.,?!;:])", r"\1", t)  # "Send it ." once "to" has gone
     t = t.strip()
     if t and t[0].islower():
         t = t[0].upper() + t[1:]
