@@ -559,6 +559,9 @@ def _is_plural(tok: Any) -> bool:
     return tok.tag_ in ("NNS", "NNPS")
 
 
+_NUMERAL = re.compile(r"\d[\d.,]*")  # a number as written: "36", "1,000", "2.5"
+
+
 def _one_word_root(a: str, b: str) -> bool:
     """Stems of one word root: equal, or long enough and sharing five letters or one inside the
     other ("integrates" / "integration", "data" / "dataset")."""
@@ -574,7 +577,7 @@ def _same_kind(top: Any, h: Any, plan: EditPlan) -> bool:
     Silverstone"), so that "another X" reads right? "for 2 players and strategy" joins a count and
     a category: "2 players and another category" names a contrast nobody made (graded R1 fail)."""
     def numeric(t: Any) -> bool:
-        return t.pos_ == "NUM" or t.like_num or bool(re.fullmatch(r"\d[\d.,]*", t.text))
+        return t.pos_ == "NUM" or t.like_num or bool(_NUMERAL.fullmatch(t.text))
 
     if isinstance(plan.value, (list, tuple)):
         return True
@@ -630,7 +633,7 @@ def _np_rewrite(doc: Any, text: str, s: int, e: int, plan: EditPlan, noun: str, 
         if h.dep_ in ("nummod", "appos", "npadvmod") and h.head.pos_ == "NOUN" and h.head.i < h.i \
                 and (_is_plural(h.head) or not good):  # "the numbers 36 and 48"; "a hand of 8, 10" names the whole
             n = _singular(h.head.lower_)
-        elif re.fullmatch(r"\d[\d.,]*", text[s:e].strip()):  # "my kids aged 4, 7, and one more", not "another children age"
+        elif _NUMERAL.fullmatch(text[s:e].strip()):  # "my kids aged 4, 7, and one more", not "another children age"
             return s, e, "one more"
         elif not good:
             return None

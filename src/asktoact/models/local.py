@@ -138,7 +138,7 @@ class LocalModel(ChatModel):
             kw["bad_words_ids"] = self._call_openers()
             procs.append(_first_token_ban(enc["input_ids"].shape[1], self._markup_starts()))
         if getattr(self, "loop_guard", 0):
-            procs.append(_loop_guard(enc["input_ids"].shape[1], self.loop_guard))
+            procs.append(_loop_guard_processor(enc["input_ids"].shape[1], self.loop_guard))
         if procs:
             kw["logits_processor"] = procs
         if p.temperature > 0:
@@ -288,7 +288,7 @@ def repeating_period(ids: list[int], span: int, max_period: int = 16) -> int:
     return 0
 
 
-def _loop_guard(n_prompt: int, span: int):
+def _loop_guard_processor(n_prompt: int, span: int):
     """A logits processor that forbids the token continuing a pattern once it has repeated over
     ``span`` tokens (`", 91, 91, 91` -> the next `,` is banned and the list must close). Where
     ``loop_stop`` ends a looping row (an unreadable turn), this keeps the row readable: a 135M
