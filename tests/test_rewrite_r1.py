@@ -274,3 +274,135 @@ def test_a_preference_is_named_by_what_is_preferred():
     assert param_noun("sourcePreference", {}, "CDC") == "source"  # "using a source preference" (graded R1 fail)
     assert param_noun("diet_preferences", {}, ["vegan"]) == "diet"
     assert param_noun("preference", {}, "x") == "preference"  # nothing else to name it by
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_named_value_is_one_meant_not_a_form_field(parser, seed):
+    # "with case ID of 1234" was "with the desired case ID"; "width of 7 units and length of 10
+    # units" was "a given width and the required length" (seed 20, graded R1 fails)
+    for sid, keys in (("simple_python_184", {(0, "case_id")}), ("multiple_31", {(0, "width"), (0, "length")})):
+        q, _, issues = _hide(_sample("bfcl", sid), parser, keys, seed)
+        assert not re.search(r"\bthe (?:desired|required|chosen)\b", q), q
+        if not issues:  # else rejected ("width of the width I have in mind" repeats a word)
+            assert re.search(r"\ba (?:certain|specific|particular|given) (?:case ID|width)\b", q), q
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_count_keeps_what_it_counts(parser, seed):
+    # "under 500 calories" was "under an amount", "lose 500 calories" was "lose some calorie"
+    for sid, key, before in (("multiple_89", (0, "calories"), "under"),
+                             ("parallel_multiple_17", (0, "calorie"), "lose")):
+        q, _, _ = _hide(_sample("bfcl", sid), parser, {key}, seed)
+        assert "500" not in q and re.search(rf"{before} a (?:certain|specific) number of calories\b", q), q
+
+
+def test_naming_a_copy_and_someone_elses_address(parser):
+    # "name it ultimate_draft.docx" was "name it another file"; "cc it to my assistant at
+    # assistant@example.com" was "my assistant at my email address" (graded R1/R3 fails)
+    q, _, _ = _hide(_sample("bfcl", "multi_turn_base_45/turn_1"), parser, {(1, "source"), (1, "destination")})
+    assert "give it a new name and put it in ResearchDocs" in q and "another file" not in q, q
+    s = _sample("bfcl", "parallel_193")
+    q, _, _ = _hide(s, parser, {(1, "cc")})
+    assert "carbon copy it to my assistant's email address and" in q and "assistant@" not in q, q
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_my_not_for_a_way_or_for_a_things_location(parser, seed):
+    # "We would prefer alerts via my contact method"; a camera "at my location" (graded R1 fails)
+    q, _, _ = _hide(_sample("acebench", "normal_atom_enum_40"), parser, {(0, "contactMethod")}, seed)
+    assert "SMS" not in q and "my contact method" not in q, q
+    q, _, _ = _hide(_sample("sealtools", "sealtools_248"), parser, {(0, "location")}, seed)
+    assert "gO1KoCXZeX" not in q and "my location" not in q, q
+
+
+def test_that_x_needs_a_first_mention_left_open(parser):
+    # "the emerging e-commerce trends ... interested in emerging trends" became "the e-commerce
+    # trends ... interested in that trend": nothing left open for "that" to point at
+    _, _, issues = _hide(_sample("acebench", "normal_atom_bool_2"), parser, {(0, "trend_type")})
+    assert any("point back at a first mention" in i for i in issues), issues
+
+
+def test_an_objects_name_is_the_person_it_names(parser):
+    # applicant_details {name, address}: "For some applicant details at an address" (graded R1 fail)
+    s = _sample("acebench", "normal_single_turn_parallel_function_70")
+    q, _, _ = _hide(s, parser, {(4, "applicant_details")})
+    assert "Michael Brown" not in q and "910 Birch Rd" not in q and "applicant details" not in q, q
+    assert re.search(r"5\. For (?:an|some|a certain|a specific|a particular|a given) applicant at [^,]*\baddress\b[^,]*, a Restaurant", q), q
+
+
+def test_values_the_assistant_picks_are_not_asked_for(parser):
+    """R3: "find fruits in season" called getFruitByName('apple'), ('banana'): nobody said a fruit,
+    and the user cannot be asked which (toolalpaca_89): rejected, not marked missing."""
+    from asktoact.curate.build import curate_sample
+
+    s = _sample("toolalpaca", "toolalpaca_89")
+    r = curate_sample(s, 0, doc=parser(s.query))
+    assert any("the assistant's own picks" in u for u in r.metadata.get("ungrounded", [])), r.metadata
+    assert not r.quality.passed
+
+
+def test_a_month_glued_to_its_day_is_located():
+    from asktoact.curate.locate import locate
+
+    q = "Find the NASDAQ stock price for the company Amazon at closing March.11, 2022."  # simple_python_142
+    loc = locate(q, "2022-03-11")
+    assert loc.found and q[loc.spans[0].start:loc.spans[0].end] == "March.11, 2022"
+
+
+def test_session13_reading_fixes(parser):
+    """Patterns found reading a tuning sample (seed 101, never a grading seed) of runs/v14."""
+    cases = [
+        # a count keeps the words between number and noun ("top 10 landmark cases")
+        ("bfcl", "simple_python_174", {(0, "top_number")}, r"the top (?:few|several) landmark cases"),
+        # the unit stays when an amount is hidden ("an additional 30 gallons" was "a fuel amount")
+        ("bfcl", "multi_turn_base_75/turn_0", {(0, "fuelAmount")}, r"a (?:certain|specific) number of gallons"),
+        # no article before a name ("a player Lebron James")
+        ("bfcl", "simple_python_311", {(0, "sport")}, r"profile of player Lebron James"),
+        # a kind named by what it is ("a particular concert" lost the genre)
+        ("bfcl", "simple_python_287", {(0, "genre")}, r"a concert of (?:a certain|a specific|a particular|a given) genre"),
+        # "referred to as 'emailForm'" goes with its value ("referred to as an email form element")
+        ("bfcl", "simple_javascript_8", {(0, "formElem")}, r"if an email form element includes an input"),
+    ]
+    for src, sid, keys, want in cases:
+        q, _, issues = _hide(_sample(src, sid), parser, keys)
+        assert re.search(want, q) and not issues, (sid, q, issues)
+    # two cities hidden, one possessive: "some city and another city's", not "some city and some city's"
+    q, _, _ = _hide(_sample("bfcl", "parallel_42"), parser, {(0, "city"), (1, "city")})
+    assert re.search(r"another city's music stores", q) and not re.search(r"(\w+ city) and \1's", q), q
+    # "apples, oranges, and bananas" as "some name, oranges, and another name" is rejected
+    _, _, issues = _hide(_sample("toolalpaca", "toolalpaca_90"), parser, {(0, "name")})
+    assert any("named only as a 'name'" in i for i in issues), issues
+
+
+def test_tidy_keeps_the_stand_in_after_its():
+    from asktoact.curate.rewrite import tidy
+
+    # "It's game ID 129632" was "It's game ID," (normal_atom_object_short_16): "It's" is no possessive
+    assert tidy("Can you help? It's a certain game ID, and the event", "Can you help? It's game ID 129632, and the event") \
+        == "Can you help? It's a certain game ID, and the event"
+    assert tidy("Show Jordan's the stat.", "Show Jordan's points.") == "Show Jordan's stat."
+
+
+def test_session13_second_reading_fixes(parser):
+    """Patterns found reading a second tuning sample (seed 102) of runs/v15."""
+    cases = [
+        # "from the uptown location" -> "from the location" pointed at one already known
+        ("bfcl", "parallel_54", {(1, "location")}, r"same items(?: from (?:a certain|a specific|a particular|a given|my) location)?\.$"),
+        # "in Miami, Florida": "the location I'm thinking of, Florida" -> a city in Florida
+        ("bfcl", "simple_python_188", {(0, "location")}, r"humidity level in (?:a|a certain|a specific|a particular|some|the city I have in mind) city in Florida\b"),
+        # "in the upcoming 7 days" keeps which days ("the number of days I need" read as a form)
+        ("bfcl", "multiple_142", {(0, "days")}, r"in the upcoming (?:few|several) days\?"),
+        # "by 10%" is a percentage, not "some sales units increase percentage"
+        ("bfcl", "multiple_13", {(0, "sales_units_increase_percentage")}, r"product A by (?:a|some|a certain|a specific|a particular) percentage"),
+        # "a high level of media interest" -> "a certain level of media interest", not "a level of"
+        ("acebench", "normal_atom_enum_44", {(0, "mediaInterest")}, r"expect (?:a certain|a specific|a particular|a given) level of media interest"),
+        # a date's own comma goes with it ("from a date, to another date")
+        ("acebench", "normal_single_turn_single_function_64", {(0, "date_range")}, r"from (?:a|a certain|a specific|a particular|some) date to another date\."),
+    ]
+    for src, sid, keys, want in cases:
+        s = _sample(src, sid)
+        q, _, issues = _hide(s, parser, keys)
+        assert re.search(want, q) and not issues, (sid, q, issues)
+    # "case IDs 'A1234'" as "case IDs case ID" repeats the noun: flagged, the value is kept
+    _, _, issues = _hide(_sample("acebench", "normal_single_turn_parallel_function_99"), parser, {(0, "caseId")})
+    assert any("repeats the noun just before it" in i for i in issues), issues

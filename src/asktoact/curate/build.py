@@ -248,6 +248,13 @@ def curate_sample(sample: ToolSample, seed: int, level_weights: dict[int, float]
             missing.add((ci, a.name))
             args[a.name] = ArgInfo(value=a.value, removed=True, located=False, method=RemovalMethod.absent)
         key_info.append(CallInfo(name=call.name, arguments=args))
+    # one parameter of one tool given a different value nobody said in several calls ("find fruits in
+    # season" -> getFruitByName('apple'), getFruitByName('banana')): the values are the assistant's
+    # picks, not something the user holds and could be asked for (graded R3 fail, toolalpaca_89)
+    picked = Counter((sample.calls[int(k.split(".", 1)[0])].name, k.split(".", 1)[1]) for k in absent)
+    for (tname, pname), n in sorted(picked.items()):
+        if n >= 2:
+            unaskable.append(f"{tname}.{pname}: {n} calls each with a value the user never gave (the assistant's own picks)")
     if absent:
         level_drawn, level = level, level_of(missing)
     meta = dict(sample.metadata)

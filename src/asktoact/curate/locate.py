@@ -62,6 +62,7 @@ def date_forms(y: int, m: int, d: int) -> list[str]:
     ys = f" {y}"
     out += [f.replace(ys, f",{y}") for f in out if f.endswith(ys) and not f.endswith(f", {y}")]  # "15th October,2023"
     out += [f.replace(f", {y}", f",{y}") for f in out if f.endswith(f", {y}")]
+    out += [f"{mon}.{d}, {y}", f"{mab}.{d}, {y}"]  # "March.11, 2022" (BFCL simple_python_142)
     return out
 
 
