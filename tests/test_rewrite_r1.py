@@ -50,8 +50,8 @@ def test_quoted_value_after_its_noun_becomes_one_phrase(parser, seed):
     s = _sample("bfcl", "multi_turn_base_1/turn_2")
     q, res, issues = _hide(s, parser, {(1, "pattern")}, seed)
     assert "Error" not in q and not issues
-    assert re.search(rf"for the occurrence of (?:{STAND_IN} keyword|the keyword I (?:have in mind|need))\.$", q), q
-    assert re.search(r"keyword(?: I have in mind| I need)?$", res[(1, "pattern")].current_value)
+    assert re.search(rf"for the occurrence of (?:{STAND_IN} keyword|the keyword I(?: have in mind| need|'m thinking of))\.$", q), q
+    assert re.search(r"keyword(?: I have in mind| I need| I'm thinking of)?$", res[(1, "pattern")].current_value)
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -285,7 +285,7 @@ def test_a_named_value_is_one_meant_not_a_form_field(parser, seed):
         assert not re.search(r"\bthe (?:desired|required|chosen)\b", q), q
         if not issues:  # else rejected ("width of the width I have in mind" repeats a word)
             assert re.search(r"\ba (?:certain|specific|particular|given) (?:case ID|width)\b"
-                             r"|\bthe (?:case ID|width) I (?:have in mind|need)\b", q), q
+                             r"|\bthe (?:case ID|width) I(?: have in mind| need|'m thinking of)", q), q
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -406,4 +406,56 @@ def test_session13_second_reading_fixes(parser):
         assert re.search(want, q) and not issues, (sid, q, issues)
     # "case IDs 'A1234'" as "case IDs case ID" repeats the noun: flagged, the value is kept
     _, _, issues = _hide(_sample("acebench", "normal_single_turn_parallel_function_99"), parser, {(0, "caseId")})
-    assert any("repeats the noun just before it" in i for i in issues), issues
+    assert any("repeats the noun just before it" in i or "follows a noun already there" in i for i in issues), issues
+
+
+def test_seed21_grade_fixes(parser):
+    """Failures two blind graders found in the seed-21 sample (docs/grading/README.md)."""
+    any_form = r"(?:a certain|a specific|a particular|a given|the \w+(?: \w+)? I(?: have in mind|'m thinking of))"
+    cases = [
+        ("bfcl", "simple_python_147", {(0, "duration")}, r"for the last (?:few|several) weeks\.$"),           # "the last duration"
+        ("bfcl", "simple_python_348", {(0, "starting_level")}, rf"set the starting level to {any_form}"),       # "to the starting level I want"
+        ("bfcl", "parallel_1", {(0, "b_field")}, rf"force for {any_form} magnetic field, area"),        # "a magnetic field of a Tesla"
+        ("bfcl", "parallel_165", {(1, "alpha")}, r"once with a different significance level\.\"$"),            # "a significance level of an alpha"
+        ("acebench", "normal_preference_14", {(0, "UserHomeLocation")}, r"update my home location to a new location and"),
+        ("acebench", "normal_atom_enum_46", {(0, "rating")}, r"any with a rating of a certain level\?$"),       # "any with a rating"
+        ("acebench", "normal_atom_bool_44", {(0, "lecture_date")}, r"happening on (?:a certain|a specific|a particular|some) date\."),  # "on a date"
+    ]
+    for src, sid, keys, want in cases:
+        q, _, issues = _hide(_sample(src, sid), parser, keys)
+        assert re.search(want, q) and not issues, (sid, q, issues)
+    # "with the argument 'HelloWorld'": removing the value left "with the argument using ..."
+    q, _, _ = _hide(_sample("bfcl", "simple_java_95"), parser, {(0, "argument")})
+    assert "with the argument using" not in q and "HelloWorld" not in q, q
+    for src, sid, keys, why in (
+            ("bfcl", "multiple_110", {(0, "snp_id")}, "follows a parenthesis"),                  # "SNP (...) a particular ID"
+            ("acebench", "normal_similar_api_24", {(0, "interactive_elements")}, "said again right after it"),
+            ("acebench", "normal_single_turn_parallel_function_77", {(0, "garden_size")}, "said again right after it")):
+        _, _, issues = _hide(_sample(src, sid), parser, keys)
+        assert any(why in i for i in issues), (sid, issues)
+
+
+def test_a_lists_first_item_is_not_the_one_hidden(parser):
+    # "include a particular interactive element and maps", "between some time period and 2021-Present"
+    from asktoact.curate.build import curate_sample
+
+    s = _sample("acebench", "normal_similar_api_24")
+    for seed in range(6):
+        r = curate_sample(s, seed, doc=parser(s.query))
+        assert "include search and" in r.unspecified_query, (seed, r.unspecified_query)
+
+
+def test_an_ip_address_recorded_for_another_kind_of_value_is_not_asked_for(parser):
+    # Seal-Tools gold: a concert's genre "192.168.142.177" (sealtools_215, graded R5 fail)
+    from asktoact.curate.build import curate_sample
+
+    s = _sample("sealtools", "sealtools_215")
+    r = curate_sample(s, 0, doc=parser(s.query))
+    assert not r.quality.passed and any("an IP address" in u for u in r.metadata["ungrounded"])
+
+
+def test_tidy_keeps_a_lines_indentation():
+    from asktoact.curate.rewrite import tidy
+
+    t = "Use these:\n- Random Forest:\n  - Epochs: 50\nand  a stand-in"
+    assert tidy(t, t) == "Use these:\n- Random Forest:\n  - Epochs: 50\nand a stand-in"

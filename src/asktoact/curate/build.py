@@ -12,7 +12,7 @@ from ..schema import ArgInfo, CallInfo, ICRecord, RemovalMethod, RewriteInfo, To
 from .ground import USER, ground, is_credential, said_before, why_not_askable
 from .locate import Location, Span, locate
 from .quality import giveaways, leak_check
-from .rewrite import EditPlan, rewrite_query
+from .rewrite import EditPlan, name_words, rewrite_query
 from .sampling import rng_for, sample_removals
 
 
@@ -242,6 +242,11 @@ def curate_sample(sample: ToolSample, seed: int, level_weights: dict[int, float]
                                        located=a.location.found, grounded=origin)
                 continue
             why = why_not_askable(a.name, a.value, sample.query, sample.context, sample.metadata, ci, a.schema)
+            if not why and isinstance(a.value, str) and re.fullmatch(r"\d{1,3}(?:\.\d{1,3}){3}", a.value) \
+                    and not set(name_words(a.name)) & {"ip", "host", "address", "addr", "server", "endpoint", "network",
+                                                         "device", "target", "node", "gateway", "source", "destination"}:
+                # Seal-Tools: a concert's genre "192.168.142.177": the gold value is noise, not something to ask for
+                why = f"the recorded value (an IP address) is not a {a.name}"
             if why:
                 unaskable.append(f"{ci}.{a.name}={a.value!r}: {why}")
             absent.append(f"{ci}.{a.name}")
