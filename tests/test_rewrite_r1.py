@@ -459,3 +459,13 @@ def test_tidy_keeps_a_lines_indentation():
 
     t = "Use these:\n- Random Forest:\n  - Epochs: 50\nand  a stand-in"
     assert tidy(t, t) == "Use these:\n- Random Forest:\n  - Epochs: 50\nand a stand-in"
+
+
+def test_seed22_grade_fixes(parser):
+    """Splices two blind graders found in the seed-22 sample (docs/grading/README.md)."""
+    q, res, _ = _hide(_sample("bfcl", "parallel_multiple_136"), parser, {(3, "initial_velocity")})
+    assert "0 m/" not in q and " s. The" not in q and "initial velocity. The gravitational" in q, q  # "dropped s."
+    q, _, _ = _hide(_sample("bfcl", "parallel_163"), parser, {(1, "prob_success")})
+    assert "drops to a probability" not in q and re.search(r"drops to (?:a|some|a certain|a specific|a particular) percentage", q), q
+    q, _, _ = _hide(_sample("bfcl", "simple_python_79"), parser, {(0, "bins")})
+    assert q.endswith("set bin range to a certain number of bins."), q  # "a particular bins"

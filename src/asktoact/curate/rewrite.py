@@ -885,7 +885,7 @@ def _plan_one(text: str, span: Span, plan: EditPlan, first: bool, rng: random.Ra
         said = len(re.findall(rf"\b{re.escape(np_)}\b", text[:of_np.start()], re.I)) > 0
         return of_np.start(), e, (f"a different {np_}" if said else
                                   noun_phrase_form(rng, np_, False, text, suffix_ok=_clause_ends(text[e:]), named=True)), "abstraction"
-    if text[s:e + 1].endswith("%") and isinstance(plan.value, (int, float)):
+    if (text[s:e].endswith("%") or text[e:e + 1] == "%") and isinstance(plan.value, (int, float)):
         noun, good = "percentage", True  # "by 10%": "by some sales units increase percentage" (a parameter's name)
     region = re.match(r",\s+([A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\b", text[e:])
     if region and first and not partial and doc is not None and isinstance(plan.value, str) \
@@ -984,6 +984,10 @@ def _plan_one(text: str, span: Span, plan: EditPlan, first: bool, rng: random.Ra
         if mu:
             e += mu.end()
     if unit:
+        mslash = re.match(r"(?:/[\w^\u00b2\u00b3]+)+", text[e:])
+        if mslash:  # "0 m/s": the unit is "m/s", not "m" with "/s" left behind ("The object was dropped s.")
+            e += mslash.end()
+            unit += mslash.group(0)
         unit_phrase = "percentage" if unit.lower() in ("%", "percent") else f"number of {unit}"
     # a measured quantity keeps its own name ("a certain temperature", "a radius"); only a bare
     # number or a count named like its unit ("10 days" for days) becomes "a number of <unit>"
@@ -1321,6 +1325,11 @@ def rewrite_query(query: str, plans: list[EditPlan], rng: random.Random, doc: An
                                       allow_removal=allow_removal and k == 0 and len(targets) == 1, partial=partial,
                                       doc=doc, protected=protected, issues=issues, single=len(targets) == 1)
             s, e = _clamp(s, e, sp.start, sp.end, protected)
+            many = re.fullmatch(r"(?:a certain|a specific|a particular|a given|some|an?) (?!certain |specific |particular |given |few |number |couple |lot |several |bit )((?:[\w-]+ )*[a-z]{2,}[^s]s)", rep)
+            if many and isinstance(plan.value, int) and not isinstance(plan.value, bool):
+                rep = f"a certain number of {many.group(1)}"  # bins=5: "set bin range to a particular bins" is no English
+            if rep and not rep.endswith((".", "!", "?")) and query[e - 1:e] == "." and re.match(r"\s+[A-Z]", query[e:]):
+                rep += "."  # the sentence's full stop went with the value ("... of 0 m/s. The ...")
             if k == 0:
                 orig, cur, method = query[s:e].strip(), rep, m
             elif rep.startswith("that ") and issues is not None and not re.search(
