@@ -94,7 +94,7 @@ _CLASS_NOUNS = {"unit", "event", "habitat", "location", "place", "area", "region
 _FIRST_PERSON = {"i", "my", "me", "mine", "myself", "we", "our", "us", "ours"}
 # what a triangle, a dog, a camera or a synapse has as well as a person: "my" only where the user
 # speaks of themselves ("the camera ... at my location", graded R1 fail)
-_BODY_HEADS = {"age", "weight", "height", "location", "directory", "folder", "file"}
+_SHARED_HEADS = {"age", "weight", "height", "location", "directory", "folder", "file"}
 # a way or a kind of something, not a thing owned: "We would prefer alerts via my contact method" (graded R1 fail)
 _NOT_OWNED_LAST = {"method", "type", "mode", "option", "preference", "format", "kind", "style", "channel", "frequency"}
 
@@ -140,7 +140,7 @@ def noun_phrase_form(rng: random.Random, noun: str, plural: bool, text: str = ""
             forms = [(f, w) for f, w in forms if not f.startswith("{a}")] + [("a certain {n}", 0.4 if has_a else 0.1)]
     if own_det == "the":  # the user's own "the": a clause after it says which one is meant
         forms += [("the {n} I have in mind", 0.3), ("the {n} I need", 0.3)]
-    body = noun.split()[-1].lower() in _BODY_HEADS if noun.split() else False
+    body = noun.split()[-1].lower() in _SHARED_HEADS if noun.split() else False
     if _owned(noun) and (not body or ws & _FIRST_PERSON):  # "a triangle with ... my height": not the user's
         forms.append((mine + " {n}", 3.0 if (mine in ws or not has_a) else 1.5))
     if named and not plural:  # "at an altitude of 77 and a speed." reads cut off (graded R1 fail)
@@ -162,6 +162,12 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 def _stem1(w: str) -> str:
     return w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+
+
+def _unplural(w: str) -> str:
+    """Lower case without a plural "s", short words too: "IDs" and "ID" meet (``_stem1`` keeps them apart)."""
+    w = w.lower()
+    return w[:-1] if len(w) > 2 and w.endswith("s") and not w.endswith("ss") else w
 
 
 def _stem2(w: str) -> str:
@@ -840,6 +846,56 @@ def _plan_span(text: str, span: Span, plan: EditPlan, first: bool, rng: random.R
     return a, b, rep, method
 
 
+def _idiom_rewrite(text: str, s: int, e: int, plan: EditPlan, noun: str, doc: Any, rng: random.Random,
+                   protected: list[tuple[int, int]]) -> tuple[int, int, str, str] | None:
+    """Phrasings where the words around a first-mentioned value say how to hide it, tried before
+    the general rules (each from a graded R1 fail): someone else's address, a duration, "name it
+    X", "update X to ...", a number after its own noun ("a significance level of 0.01"), a city
+    before its region ("Miami, Florida"). None where none applies."""
+    owner = re.search(r"\b((?:my|our|his|her|their|the)\s+(?:[a-z]+\s+)?[a-z]+)\s+at\s+$", text[:s])
+    if owner and isinstance(plan.value, str) and _EMAIL.match(plan.value) \
+            and owner.group(1).split()[-1] not in ("home", "work", "office", "least"):
+        # "cc my assistant at assistant@example.com": "my assistant at my email address" is the user's own
+        # address (graded R1/R3 fail); the address is the assistant's
+        return owner.start(), e, f"{owner.group(1)}'s email address", "abstraction"
+    dur = re.fullmatch(r"(\d+)\s*(second|minute|hour|day|week|month|year|decade)s?", text[s:e].strip(), re.I)
+    if dur and isinstance(plan.value, str):
+        # "for the last 2 weeks" was "for the last duration", "the next 1 month" "the next forecast period"
+        unit = dur.group(2).lower() + "s"
+        order = re.search(r"\b(?:the\s+)?(?:last|next|past|coming|upcoming|previous|following|first|recent)\s+$", text[:s], re.I)
+        return s, e, (f"{rng.choice(('few', 'several'))} {unit}" if order else _count_phrase(rng, unit, text)), "abstraction"
+    called = re.search(r"\b(?:re)?(?:name|call)\s+it\s+(?:to\s+|as\s+)?$", text[:s], re.I)
+    if called and isinstance(plan.value, str):
+        # "name it ultimate_draft.docx": "name it another file" is garbled (graded R1 fail)
+        return called.start(), e, ("G" if text[called.start()].isupper() else "g") + "ive it a new name", "abstraction"
+    upd = re.search(r"\b(update|change|switch|move|modify|reset|set)\b((?:\s+[\w'-]+){1,5}?)\s+to\s*$", text[:s], re.I)
+    if upd and noun.split() \
+            and _stem1(noun.split()[-1].lower()) in {_stem1(w.lower()) for w in upd.group(2).split()}:
+        # "update my home location to the user home location I'm thinking of" echoes the field (graded R1 fail)
+        head = noun.split()[-1]
+        return s, e, (f"a new {head}" if upd.group(1).lower() != "set" else
+                      noun_phrase_form(rng, head, False, text, suffix_ok=False, named=True)), "abstraction"
+    of_np = re.search(r"\b(a|an|the)\s+((?:[a-z]+\s+){0,2}[a-z]+)\s+of\s+$", text[:s])
+    if of_np and doc is not None and isinstance(plan.value, (int, float)) \
+            and not isinstance(plan.value, bool) and not re.match(r"\s*[A-Za-z%\u00b0]", text[e:]) \
+            and any(t.idx == of_np.start(2) + len(of_np.group(2)) - len(of_np.group(2).split()[-1]) and t.pos_ == "NOUN"
+                    for t in doc) and of_np.group(2).split()[-1] not in UNITS | MEASURES:
+        # "once with a significance level of 0.05 and once with a significance level of 0.01": "of an
+        # alpha" names the parameter, not the thing (graded R1 fail); the user's noun names it
+        np_ = of_np.group(2)
+        said = re.search(rf"\b{re.escape(np_)}\b", text[:of_np.start()], re.I)
+        return of_np.start(), e, (f"a different {np_}" if said else
+                                  noun_phrase_form(rng, np_, False, text, suffix_ok=_clause_ends(text[e:]), named=True)), "abstraction"
+    region = re.match(r",\s+([A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\b", text[e:])
+    if region and doc is not None and isinstance(plan.value, str) \
+            and noun.lower() in ("location", "city", "place", "area", "town") \
+            and any(t.idx == e + region.start(1) and t.pos_ == "PROPN" for t in doc) \
+            and not any(ps < e + region.end() and e < pe for ps, pe in protected):
+        # "in Miami, Florida" -> "in a certain city in Florida", not "the location I'm thinking of, Florida"
+        return s, e + region.end(), f"{noun_phrase_form(rng, 'city', False, text, suffix_ok=False)} in {region.group(1)}", "abstraction"
+    return None
+
+
 def _plan_one(text: str, span: Span, plan: EditPlan, first: bool, rng: random.Random,
               allow_removal: bool, partial: bool, doc: Any, protected: list[tuple[int, int]] | None,
               issues: list[str] | None, single: bool) -> tuple[int, int, str, str]:
@@ -850,50 +906,12 @@ def _plan_one(text: str, span: Span, plan: EditPlan, first: bool, rng: random.Ra
     if glued and isinstance(plan.value, (int, float)) and not isinstance(plan.value, bool):
         e += glued.end()  # "7C", "5kg": a unit written onto the number goes with it ("another chargeC" otherwise)
     s0, e0 = s, e
-    owner = re.search(r"\b((?:my|our|his|her|their|the)\s+(?:[a-z]+\s+)?[a-z]+)\s+at\s+$", text[:s])
-    if owner and first and not partial and isinstance(plan.value, str) and _EMAIL.match(plan.value) \
-            and owner.group(1).split()[-1] not in ("home", "work", "office", "least"):
-        # "cc my assistant at assistant@example.com": "my assistant at my email address" is the user's own
-        # address (graded R1/R3 fail); the address is the assistant's
-        return owner.start(), e, f"{owner.group(1)}'s email address", "abstraction"
-    dur = re.fullmatch(r"(\d+)\s*(second|minute|hour|day|week|month|year|decade)s?", text[s:e].strip(), re.I)
-    if dur and first and not partial and isinstance(plan.value, str):
-        # "for the last 2 weeks" was "for the last duration", "the next 1 month" "the next forecast period"
-        unit = dur.group(2).lower() + "s"
-        order = re.search(r"\b(?:the\s+)?(?:last|next|past|coming|upcoming|previous|following|first|recent)\s+$", text[:s], re.I)
-        return s, e, (f"{rng.choice(('few', 'several'))} {unit}" if order else _count_phrase(rng, unit, text)), "abstraction"
-    called = re.search(r"\b(?:re)?(?:name|call)\s+it\s+(?:to\s+|as\s+)?$", text[:s], re.I)
-    if called and first and not partial and isinstance(plan.value, str):
-        # "name it ultimate_draft.docx": "name it another file" is garbled (graded R1 fail)
-        return called.start(), e, ("G" if text[called.start()].isupper() else "g") + "ive it a new name", "abstraction"
     noun, good = hidden_noun(plan.key[1], plan.schema, plan.value)
-    upd = re.search(r"\b(update|change|switch|move|modify|reset|set)\b((?:\s+[\w'-]+){1,5}?)\s+to\s*$", text[:s], re.I)
-    if upd and first and not partial and noun.split() \
-            and _stem1(noun.split()[-1].lower()) in {_stem1(w.lower()) for w in upd.group(2).split()}:
-        # "update my home location to the user home location I'm thinking of" echoes the field (graded R1 fail)
-        head = noun.split()[-1]
-        return s, e, (f"a new {head}" if upd.group(1).lower() != "set" else
-                      noun_phrase_form(rng, head, False, text, suffix_ok=False, named=True)), "abstraction"
-    of_np = re.search(r"\b(a|an|the)\s+((?:[a-z]+\s+){0,2}[a-z]+)\s+of\s+$", text[:s])
-    if of_np and first and not partial and doc is not None and isinstance(plan.value, (int, float)) \
-            and not isinstance(plan.value, bool) and not re.match(r"\s*[A-Za-z%\u00b0]", text[e:]) \
-            and any(t.idx == of_np.start(2) + len(of_np.group(2)) - len(of_np.group(2).split()[-1]) and t.pos_ == "NOUN"
-                    for t in doc) and of_np.group(2).split()[-1] not in UNITS | MEASURES:
-        # "once with a significance level of 0.05 and once with a significance level of 0.01": "of an
-        # alpha" names the parameter, not the thing (graded R1 fail); the user's noun names it
-        np_ = of_np.group(2)
-        said = len(re.findall(rf"\b{re.escape(np_)}\b", text[:of_np.start()], re.I)) > 0
-        return of_np.start(), e, (f"a different {np_}" if said else
-                                  noun_phrase_form(rng, np_, False, text, suffix_ok=_clause_ends(text[e:]), named=True)), "abstraction"
+    idiom = _idiom_rewrite(text, s, e, plan, noun, doc, rng, protected or []) if first and not partial else None
+    if idiom is not None:
+        return idiom
     if (text[s:e].endswith("%") or text[e:e + 1] == "%") and isinstance(plan.value, (int, float)):
         noun, good = "percentage", True  # "by 10%": "by some sales units increase percentage" (a parameter's name)
-    region = re.match(r",\s+([A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\b", text[e:])
-    if region and first and not partial and doc is not None and isinstance(plan.value, str) \
-            and noun.lower() in ("location", "city", "place", "area", "town") \
-            and any(t.idx == e + region.start(1) and t.pos_ == "PROPN" for t in doc) \
-            and not any(ps < e + region.end() and e < pe for ps, pe in (protected or [])):
-        # "in Miami, Florida" -> "in a certain city in Florida", not "the location I'm thinking of, Florida"
-        return s, e + region.end(), f"{noun_phrase_form(rng, 'city', False, text, suffix_ok=False)} in {region.group(1)}", "abstraction"
     mco = re.match(r"\s+([A-Za-z]+s)\b", text[e:])
     if (first and issues is not None and mco and _stem1(mco.group(1).lower()) in {_stem1(w) for w in name_words(plan.key[1])}
             and (re.search(r"(?:,|\band|\bor)\s*$", text[:s]) or re.match(r"\s*(?:,|and\b|or\b)", text[e:]) is None
@@ -1092,10 +1110,7 @@ def _plan_one(text: str, span: Span, plan: EditPlan, first: bool, rng: random.Ra
         if issues is not None:
             issues.append(f"the hidden {plan.key[1]!r} is what 'is' states: no natural phrase ('is a specific one')")
         return start, e, rng.choice(ONE_FORMS) + end_mark, "abstraction"
-    if bare:
-        if issues is not None and noun_phrase.split() and _stem1(noun_phrase.split()[-1].lower()) in {
-                _stem1(w.lower()) for _, _, w in _words_before(text, start, 2)}:
-            issues.append(f"the phrase for the hidden {plan.key[1]!r} repeats the noun just before it ({noun_phrase!r})")
+    if bare:  # "case IDs case ID" is caught in rewrite_query with every other bare stand-in
         return start, e, noun_phrase + end_mark, "abstraction"
     return start, e, abstract_phrase(noun_phrase, rng, text, det[2] if det else None, suffix_ok=_clause_ends(text[e:]),
                                      named=bool(named)) + end_mark, "abstraction"
@@ -1395,12 +1410,8 @@ def rewrite_query(query: str, plans: list[EditPlan], rng: random.Random, doc: An
     if issues is not None:
         for ed in edits:
             ws = ed.text.split()
-            def bare(w: str) -> str:  # "IDs" and "ID" meet (_stem1 keeps short words whole)
-                w = w.lower()
-                return w[:-1] if len(w) > 2 and w.endswith("s") and not w.endswith("ss") else w
-
-            if ws and not _STAND_IN.match(ed.text.strip()) and ws[-1][:1].isalpha() and bare(ws[-1]) in {
-                    bare(w) for _, _, w in _words_before(query, ed.start, 2)}:
+            if ws and not _STAND_IN.match(ed.text.strip()) and ws[-1][:1].isalpha() and _unplural(ws[-1]) in {
+                    _unplural(w) for _, _, w in _words_before(query, ed.start, 2)}:
                 # "timelines for case IDs case ID and 'B5678'": a bare noun right after the same noun
                 issues.append(f"the phrase for the hidden {ed.key[1]!r} repeats the noun just before it ({ed.text!r})")
                 if collided is not None:
