@@ -21,7 +21,7 @@ def _sample(src, path, sid):
 
 
 def _hide(sample, *keys, seed=0):
-    views = {(a.call, a.name): a for row in analyse(sample) for a in row}
+    views = {(a.call, a.name): a for row in analyse(sample, hide_parts=True) for a in row}
     plans = []
     for k in keys:
         a = views[k]
@@ -63,7 +63,7 @@ def test_abstraction_keeps_other_values_bfcl(shared):
 def test_partial_obfuscation_list(shared):
     n = 0
     for s in load("bfcl", shared("bfcl", "BFCL_v4_simple_python.json")):
-        for a in (a for row in analyse(s) for a in row):
+        for a in (a for row in analyse(s, hide_parts=True) for a in row):
             if a.eligible and isinstance(a.value, list) and len(set(map(str, a.value))) >= 2:
                 q, res = _hide(s, (a.call, a.name))
                 r = res[(a.call, a.name)]
@@ -85,7 +85,7 @@ def test_same_tool_twice_is_abstracted_not_removed(shared):
 
 def test_acebench_and_sealtools_rewrites(shared):
     s = _sample("acebench", shared("acebench"), "normal_atom_list_3")
-    views = {(a.call, a.name): a for row in analyse(s) for a in row}
+    views = {(a.call, a.name): a for row in analyse(s, hide_parts=True) for a in row}
     key = next(k for k, a in views.items() if isinstance(a.value, list) and a.eligible)
     q, res = _hide(s, key)
     assert res[key].method == "partial" and not find_scalar(q, res[key].removed_value)

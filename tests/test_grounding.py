@@ -22,9 +22,9 @@ def _sample(src, path, sid):
     raise KeyError(sid)
 
 
-def _records(sample, parser, seeds=SEEDS):
+def _records(sample, parser, seeds=SEEDS, hide_parts=False):
     doc = parser(sample.query) if parser else None
-    return [curate_sample(sample, seed, doc=doc) for seed in seeds]
+    return [curate_sample(sample, seed, doc=doc, hide_parts=hide_parts) for seed in seeds]
 
 
 def test_toolalpaca_51_no_match_inside_words(shared, parser):
@@ -67,7 +67,7 @@ def test_parallel_multiple_83_numbers_and_formulas(shared, parser):
 def test_normal_atom_object_deep_41_object_is_one_intent(shared, parser):
     s = _sample("acebench", shared("acebench"), "normal_atom_object_deep_41")
     seen = 0
-    for r in _records(s, parser, range(30)):
+    for r in _records(s, parser, range(30), hide_parts=True):  # an object is hidden only with --hide-parts
         for ci, c in enumerate(r.key_info):
             a = c.arguments["cheese"]
             if not a.removed:

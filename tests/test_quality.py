@@ -15,8 +15,8 @@ def _sample(src, path, sid):
     raise KeyError(sid)
 
 
-def _record(sample, parser, seed=0):
-    return curate_sample(sample, seed, doc=parser(sample.query) if parser else None)
+def _record(sample, parser, seed=0, hide_parts=False):
+    return curate_sample(sample, seed, doc=parser(sample.query) if parser else None, hide_parts=hide_parts)
 
 
 def _hidden(r, p):
@@ -94,7 +94,7 @@ def test_key_info_says_what_the_text_says(shared, parser):
     s = _sample("acebench", shared("acebench"), "normal_single_turn_single_function_18")
     seen = 0
     for seed in range(8):
-        r = _record(s, parser, seed)
+        r = _record(s, parser, seed, hide_parts=True)  # the time range, an object, is hidden only so
         t = r.key_info[0].arguments["time"]
         for c in r.key_info:
             for a in c.arguments.values():

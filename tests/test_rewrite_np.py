@@ -26,7 +26,7 @@ def _bfcl(sid):
 
 def _hide(sample, parser, keys, seed=0):
     """Hide exactly ``keys`` ((call, param) pairs) as curate_sample would; return (query, results, issues)."""
-    views = analyse(sample)
+    views = analyse(sample, hide_parts=True)  # the keys are chosen: lists and objects too
     plans = []
     for row in views:
         for a in row:
@@ -186,9 +186,10 @@ def test_a_copula_number_inside_a_clause_is_rejected_not_pasted(parser):
     s = _bfcl("parallel_4")  # "for a person who is 6 feet tall and weighs 80 kg"
     r = curate_sample(s, 0, doc=parser(s.query))
     assert "one tall" not in r.unspecified_query or not r.quality.passed
-    for seed in range(8):
+    for seed in range(8):  # "is 6 feet tall" is "is of a certain height" now (tests/test_rewrite_r1.py, seed 22)
         q, res, issues = _hide(s, parser, {(0, "height")}, seed)
-        assert any("'is' states" in i for i in issues)
+        assert any("'is' states" in i for i in issues) or (
+            re.search(r"who is of (?:a certain|a specific|a particular|a given) height and weighs", q) and not issues), (q, issues)
 
 
 def test_a_unit_is_never_the_name_of_a_hidden_number(parser):

@@ -15,7 +15,7 @@ from asktoact.curate.rewrite import EditPlan, _singular, rewrite_query
 
 from conftest import corpus
 
-STAND_IN = r"(?:an?|the|some|a certain|a specific|a particular|a given|the desired|the required|the chosen)"
+STAND_IN = r"(?:an?|the|some|a certain|a specific|a particular|a given|one particular|one specific|the desired|the required|the chosen)"
 
 
 def _sample(src, sid):
@@ -26,7 +26,7 @@ def _sample(src, sid):
 
 def _hide(sample, parser, keys, seed=0):
     """Hide exactly ``keys`` ((call, param) pairs) as curate_sample does; (query, results, issues)."""
-    views = analyse(sample)
+    views = analyse(sample, hide_parts=True)  # the keys are chosen: lists and objects too
     plans = []
     for row in views:
         for a in row:
@@ -284,7 +284,7 @@ def test_a_named_value_is_one_meant_not_a_form_field(parser, seed):
         q, _, issues = _hide(_sample("bfcl", sid), parser, keys, seed)
         assert not re.search(r"\bthe (?:desired|required|chosen)\b", q), q
         if not issues:  # else rejected ("width of the width I have in mind" repeats a word)
-            assert re.search(r"\ba (?:certain|specific|particular|given) (?:case ID|width)\b"
+            assert re.search(r"\b(?:a (?:certain|specific|particular|given)|one (?:particular|specific)) (?:case ID|width)\b"
                              r"|\bthe (?:case ID|width) I(?: have in mind| need|'m thinking of)", q), q
 
 
@@ -294,7 +294,7 @@ def test_a_count_keeps_what_it_counts(parser, seed):
     for sid, key, before in (("multiple_89", (0, "calories"), "under"),
                              ("parallel_multiple_17", (0, "calorie"), "lose")):
         q, _, _ = _hide(_sample("bfcl", sid), parser, {key}, seed)
-        assert "500" not in q and re.search(rf"{before} a (?:certain|specific) number of calories\b", q), q
+        assert "500" not in q and re.search(rf"{before} a (?:certain|specific|given) number of calories\b", q), q
 
 
 def test_naming_a_copy_and_someone_elses_address(parser):
@@ -319,8 +319,10 @@ def test_my_not_for_a_way_or_for_a_things_location(parser, seed):
 def test_that_x_needs_a_first_mention_left_open(parser):
     # "the emerging e-commerce trends ... interested in emerging trends" became "the e-commerce
     # trends ... interested in that trend": nothing left open for "that" to point at
-    _, _, issues = _hide(_sample("acebench", "normal_atom_bool_2"), parser, {(0, "trend_type")})
-    assert any("point back at a first mention" in i for i in issues), issues
+    q, _, issues = _hide(_sample("acebench", "normal_atom_bool_2"), parser, {(0, "trend_type")})
+    # (a kind named by trend_type stays open now: "the e-commerce trends of a certain type ... that type of trend")
+    assert any("point back at a first mention" in i for i in issues) or (
+        re.search(rf"e-commerce trends of {STAND_IN} type, .* interested in that type of trend\.", q) and not issues), (q, issues)
 
 
 def test_an_objects_name_is_the_person_it_names(parser):
@@ -356,7 +358,7 @@ def test_session13_reading_fixes(parser):
         # a count keeps the words between number and noun ("top 10 landmark cases")
         ("bfcl", "simple_python_174", {(0, "top_number")}, r"the top (?:few|several) landmark cases"),
         # the unit stays when an amount is hidden ("an additional 30 gallons" was "a fuel amount")
-        ("bfcl", "multi_turn_base_75/turn_0", {(0, "fuelAmount")}, r"a (?:certain|specific) number of gallons"),
+        ("bfcl", "multi_turn_base_75/turn_0", {(0, "fuelAmount")}, r"a (?:certain|specific|given) number of gallons"),
         # no article before a name ("a player Lebron James")
         ("bfcl", "simple_python_311", {(0, "sport")}, r"profile of player Lebron James"),
         # a kind named by what it is ("a particular concert" lost the genre)
@@ -394,7 +396,7 @@ def test_session13_second_reading_fixes(parser):
         # "in the upcoming 7 days" keeps which days ("the number of days I need" read as a form)
         ("bfcl", "multiple_142", {(0, "days")}, r"in the upcoming (?:few|several) days\?"),
         # "by 10%" is a percentage, not "some sales units increase percentage"
-        ("bfcl", "multiple_13", {(0, "sales_units_increase_percentage")}, r"product A by (?:a|some|a certain|a specific|a particular) percentage"),
+        ("bfcl", "multiple_13", {(0, "sales_units_increase_percentage")}, r"product A by (?:a|some|a certain|a specific|a particular|a given) percentage"),
         # "a high level of media interest" -> "a certain level of media interest", not "a level of"
         ("acebench", "normal_atom_enum_44", {(0, "mediaInterest")}, r"expect (?:a certain|a specific|a particular|a given) level of media interest"),
         # a date's own comma goes with it ("from a date, to another date")
@@ -411,7 +413,7 @@ def test_session13_second_reading_fixes(parser):
 
 def test_seed21_grade_fixes(parser):
     """Failures two blind graders found in the seed-21 sample (docs/grading/README.md)."""
-    any_form = r"(?:a certain|a specific|a particular|a given|the \w+(?: \w+)? I(?: have in mind|'m thinking of))"
+    any_form = r"(?:a certain|a specific|a particular|a given|one particular|one specific|the \w+(?: \w+)? I(?: have in mind|'m thinking of))"
     cases = [
         ("bfcl", "simple_python_147", {(0, "duration")}, r"for the last (?:few|several) weeks\.$"),           # "the last duration"
         ("bfcl", "simple_python_348", {(0, "starting_level")}, rf"set the starting level to {any_form}"),       # "to the starting level I want"
@@ -441,7 +443,7 @@ def test_a_lists_first_item_is_not_the_one_hidden(parser):
 
     s = _sample("acebench", "normal_similar_api_24")
     for seed in range(6):
-        r = curate_sample(s, seed, doc=parser(s.query))
+        r = curate_sample(s, seed, doc=parser(s.query), hide_parts=True)
         assert "include search and" in r.unspecified_query, (seed, r.unspecified_query)
 
 
@@ -466,6 +468,138 @@ def test_seed22_grade_fixes(parser):
     q, res, _ = _hide(_sample("bfcl", "parallel_multiple_136"), parser, {(3, "initial_velocity")})
     assert "0 m/" not in q and " s. The" not in q and "initial velocity. The gravitational" in q, q  # "dropped s."
     q, _, _ = _hide(_sample("bfcl", "parallel_163"), parser, {(1, "prob_success")})
-    assert "drops to a probability" not in q and re.search(r"drops to (?:a|some|a certain|a specific|a particular) percentage", q), q
+    assert "drops to a probability" not in q and re.search(r"drops to (?:a|some|a certain|a specific|a particular|a given) percentage", q), q
     q, _, _ = _hide(_sample("bfcl", "simple_python_79"), parser, {(0, "bins")})
     assert q.endswith("set bin range to a certain number of bins."), q  # "a particular bins"
+
+
+def test_seed22_stand_ins_people_would_write(parser):
+    """Seed-22 R1 fails (docs/grading/README.md), each on its real record, every seed the same way."""
+    cases = [
+        # "the top three plants" was "the top several plants"; "a hill slope" was "some slope"
+        ("bfcl", "simple_python_194", {(0, "num_results")}, r"What are the top few plants"),
+        ("bfcl", "simple_python_194", {(0, "slope_type")}, rf"for {STAND_IN} type of slope in terms"),
+        # "2GB of DDR3 memory" was "2GB of a particular memory"
+        ("sealtools", "sealtools_73", {(0, "memory_type")}, rf"with 2GB of {STAND_IN} type of memory running"),
+        # "patent lawsuits" was "some lawsuits": the kind stays open
+        ("bfcl", "multiple_139", {(0, "case_type")}, rf"Find details of lawsuits of {STAND_IN} type involving"),
+        # "weighs 80 kilograms and is 175 centimeters tall" was "weighs a few kilograms" / "is a particular one tall"
+        ("bfcl", "parallel_154", {(2, "weight")}, r"the third person weighs (?:a certain|a specific|a given) amount and is 175"),
+        ("bfcl", "parallel_154", {(2, "height")}, rf"weighs 80 kilograms and is of {STAND_IN} height, and the fourth"),
+        # "makes exactly 7 shots" was "makes a few shots": one number is meant
+        ("bfcl", "parallel_161", {(0, "number_of_successes")}, r"the player makes (?:a certain|a specific|a given) number of shots\?"),
+        # "a 60% chance" was "a chance", asking for nothing
+        ("bfcl", "parallel_161", {(0, "probability_of_success")}, rf"a player has {STAND_IN} chance of making"),
+        # "number of estimators as 100" was "number of specific estimators"
+        ("bfcl", "simple_python_106", {(0, "n_estimators")}, r"and (?:a certain|a specific|a given|a particular) number of estimators\.$"),
+        # "within 5 km radius" was "within a certain number of radius" ("radius" is no plural)
+        ("bfcl", "simple_python_396", {(0, "radius")}, rf"within {STAND_IN} radius around"),
+        # "Add David to the team" was "Add a specific name to the team"
+        ("sealtools", "sealtools_75", {(0, "name")}, r"^Add (?:someone|a certain person) to the team as a developer\."),
+        # "for the artist Jack Robinson known for his ..." lost the artist "his" points at
+        ("acebench", "normal_atom_bool_20", {(0, "artist_name")}, rf"contact information for {STAND_IN} artist known for his"),
+        # "the given plant model, which is a state-space model" was "..., which is a specific plant model"
+        ("sealtools", "sealtools_104", {(0, "plant_model")}, r"^Analyze the step response of the given plant model\.$"),
+        # "the Walmart in San Jose, CA" was "the Walmart in a store location"
+        ("bfcl", "parallel_multiple_165", {(2, "store_location")}, rf"at the Walmart in (?:{STAND_IN} city|the city I have in mind)\?"),
+    ]
+    for seed in range(3):
+        for src, sid, keys, want in cases:
+            q, _, issues = _hide(_sample(src, sid), parser, keys, seed)
+            assert re.search(want, q) and not issues, (sid, seed, q, issues)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_seed22_a_removed_name_leaves_its_noun_meant(parser, seed):
+    # "Tell me the information about the journal." after removing "Journal of Neuroscience" (graded R1 fail):
+    # "the journal" pointed at nothing, "a beginner-level yoga pose" asked for any pose (R3 fail)
+    meant = r"(?:a certain|a specific|a particular) {n}|the {n} I have in mind"
+    for src, sid, key, noun, tail in (
+            ("sealtools", "sealtools_181", (0, "journal_name"), "journal", r"\.$"),
+            ("sealtools", "sealtools_210", (0, "animation_title"), "animation", r"\.$"),
+            ("sealtools", "sealtools_139", (0, "pose_name"), "beginner-level yoga pose", r"\.$"),
+            ("bfcl", "multiple_139", (0, "company_name"), "company", r" from the year 2010\.$")):
+        q, res, issues = _hide(_sample(src, sid), parser, {key}, seed)
+        assert re.search("(?:" + meant.format(n=noun) + ")" + tail, q) and not issues, (sid, q, issues)
+        assert res[key].current_value and res[key].current_value in q
+
+
+def test_seed22_what_cannot_be_said_is_rejected_or_kept(parser):
+    for src, sid, keys, why in (
+            # "Kindly create a 'Urgent Flight Issue'" was "Kindly create a certain title"
+            ("bfcl", "multi_turn_base_156/turn_3", {(1, "title")}, "stands for the thing it names"),
+            # brain_region 'All' ("a rat's all part of the brain") was "a rat's a certain brain region part of the brain"
+            ("bfcl", "simple_python_219", {(0, "brain_region")}, "quantifier word"),
+            # "two charges of 5C and 7C" was "5C and another charge"; "sides of 7 units, 10 units, and 5 units"
+            # was "some lengths, 10 units, and some side"; "'Climate Change' and 'AI'" "the topic I have in mind and 'AI'"
+            ("bfcl", "simple_python_41", {(0, "charge2")}, "one item of a coordination"),
+            ("bfcl", "parallel_multiple_59", {(0, "side3")}, "one item of a coordination"),
+            ("bfcl", "parallel_192", {(0, "topic")}, "one item of a coordination"),
+            # "filed in California after January 1, 2020, can you" was "that was filed, can you"
+            ("bfcl", "parallel_multiple_165", {(1, "location"), (1, "start_date")}, "leaves the verb 'filed'")):
+        _, _, issues = _hide(_sample(src, sid), parser, keys)
+        assert any(why in i for i in issues), (sid, issues)
+    from asktoact.curate.build import curate_sample  # the value that cannot go stays; the others are hidden
+
+    s = _sample("bfcl", "parallel_multiple_165")
+    for seed in range(6):
+        r = curate_sample(s, seed, doc=parser(s.query))
+        assert "that was filed," not in r.unspecified_query, (seed, r.unspecified_query)
+
+
+def test_seed22_lists_and_objects_are_not_hidden_by_default(parser):
+    # a list item or a part of an object passed 28% of grades (n = 18): "tagging some mentions",
+    # "for that cheese, enhance certain characteristics", "trait B a value of another trait"
+    from asktoact.curate.build import PARTS_NOT_HIDDEN, analyse, curate_sample
+
+    for src, sid, key in (("bfcl", "multi_turn_base_52/turn_2", (0, "mentions")),
+                          ("acebench", "normal_atom_object_deep_41", (0, "cheese")),
+                          ("bfcl", "simple_python_72", (0, "trait_values"))):
+        s = _sample(src, sid)
+        views = {(a.call, a.name): a for row in analyse(s) for a in row}
+        assert not views[key].eligible and views[key].why_not == PARTS_NOT_HIDDEN, (sid, views[key])
+        assert {(a.call, a.name): a for row in analyse(s, hide_parts=True) for a in row}[key].eligible
+        for seed in range(4):
+            r = curate_sample(s, seed, doc=parser(s.query))
+            assert not r.key_info[key[0]].arguments[key[1]].removed, (sid, seed)
+
+
+def test_seed22_a_kept_objects_record_names_every_part(parser):
+    # R5: temperatureSettings {'fridgeTemp': 3, 'freezerTemp': -18} was recorded as "3" alone
+    from asktoact.curate.build import curate_sample
+
+    s = _sample("acebench", "normal_single_turn_parallel_function_54")
+    r = curate_sample(s, 0, doc=parser(s.query))
+    a = next(c.arguments["temperatureSettings"] for c in r.key_info if "temperatureSettings" in c.arguments)
+    assert not a.removed and a.original_value.split("; ") == ["3", "-18"], a.original_value
+
+
+def test_seed22_coordinates_of_a_named_place_are_not_asked_for(parser):
+    # "a detailed forecast for Paris, France": location {latitude, longitude} marked absent and asked (R3/R5 fail)
+    from asktoact.curate.build import curate_sample
+
+    s = _sample("acebench", "normal_single_turn_single_function_18")
+    r = curate_sample(s, 0, doc=parser(s.query))
+    assert not r.quality.passed and any("coordinates of a place" in u for u in r.metadata["ungrounded"])
+
+
+def test_seed103_tuning_fixes(parser):
+    """Patterns read in the seed-103 tuning sample (runs/v19), each on its real record."""
+    cases = [
+        # "a villa" was "a type of property" (any type): the kind is one meant
+        ("bfcl", "parallel_multiple_65", {(1, "propertyType")}, rf"value for (?:{STAND_IN} type of property|the type of property I(?: need| have in mind|'m thinking of)) in Los Angeles"),
+        # "in the upcoming 7 days" was "in the upcoming several days"
+        ("bfcl", "multiple_142", {(0, "days")}, r"in the upcoming few days\?$"),
+        # "in excellent condition" was "in a condition"
+        ("bfcl", "simple_python_283", {(0, "condition")}, rf"guitar in {STAND_IN} condition in the Chicago area"),
+        # "Italian restaurants" was "some restaurants": the cuisine is the thing asked
+        ("bfcl", "simple_python_361", {(0, "cuisine")}, rf"^Find restaurants of {STAND_IN} cuisine near New York city"),
+        # "doesn't require more than 5 ingredients" lost its bound
+        ("bfcl", "parallel_multiple_126", {(0, "ingredientLimit")}, r"doesn't require more than (?:a certain|a specific|a given) number of ingredients\?"),
+        # removing "For the circle, the radius is 3 units." left "this triangle.You want"
+        ("bfcl", "parallel_multiple_58", {(1, "radius")}, r"internal angles of this triangle\. You want to calculate the area and circumference"),
+    ]
+    for seed in range(3):
+        for src, sid, keys, want in cases:
+            q, _, issues = _hide(_sample(src, sid), parser, keys, seed)
+            assert re.search(want, q) and not issues, (sid, seed, q, issues)

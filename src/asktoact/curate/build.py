@@ -29,8 +29,17 @@ class ArgView:
     linked_to: tuple[int, str] | None = None
 
 
-def analyse(sample: ToolSample) -> list[list[ArgView]]:
-    """Locate every argument value and decide which ones the user stated (eligible to hide)."""
+PARTS_NOT_HIDDEN = "a list or an object: its items stay as stated (build --hide-parts hides them)"
+
+
+def analyse(sample: ToolSample, hide_parts: bool = False) -> list[list[ArgView]]:
+    """Locate every argument value and decide which ones the user stated (eligible to hide).
+
+    A list or an object (a dict, or a list holding one) is not a candidate unless ``hide_parts``:
+    hiding an item of a list or a part of an object ("5C and another charge", "for that cheese,
+    enhance certain characteristics") passed 28% of blind grades (n = 18), a one-item list hidden
+    whole ("tagging some mentions", "allergic to certain allergies") about as few; the record
+    can still hide its scalar values."""
     views: list[list[ArgView]] = []
     for ci, call in enumerate(sample.calls):
         tool = sample.tool(call.name)
@@ -79,6 +88,9 @@ def analyse(sample: ToolSample) -> list[list[ArgView]]:
             continue
         if any(in_code(sample.query, sp) for sp in a.location.spans):
             a.why_not = "written inside code, JSON or a bracketed list"  # no words around it to rewrite
+            continue
+        if not hide_parts and isinstance(a.value, (dict, list, tuple)) and a.value:
+            a.why_not = PARTS_NOT_HIDDEN
             continue
         # the same words stating two different things (a value, or a different parameter that
         # happens to be equal: "a 2 ... two times" for die face and rolls) are ambiguous
@@ -152,6 +164,11 @@ def _inside_other(s: Span, a: ArgView, flat: list[ArgView]) -> bool:
 def _as_written(a: ArgView) -> str:
     """The text a kept value stands as: the occurrence written exactly as the value
     ("`logEvent`", not "a LogEvent" found case-blind before it), else the first."""
+    if isinstance(a.value, dict) or isinstance(a.value, list) and any(isinstance(x, (dict, list)) for x in a.value):
+        # every stated part of an object ("3 degrees Celsius; -18"), not its first part alone (graded R5 fails)
+        parts = list(dict.fromkeys(sp.text for sp in sorted((sp for _, ss in a.location.parts for sp in ss), key=lambda x: x.start)))
+        if len(parts) > 1:
+            return "; ".join(parts)
     if isinstance(a.value, list) and len(a.value) > 1:  # every item as written, not the first alone
         items = list(dict.fromkeys(s.text for s in a.location.spans))
         if len(items) > 1:
@@ -171,15 +188,16 @@ def level_of(missing: set[tuple[int, str]]) -> int:
 
 
 def curate_sample(sample: ToolSample, seed: int, level_weights: dict[int, float] | None = None,
-                  doc: Any = None) -> ICRecord:
+                  doc: Any = None, hide_parts: bool = False) -> ICRecord:
     """Pure: the same sample and seed always give the same record.
 
     Every kept value must be grounded (``curate.ground``); one that is not becomes a missing
     parameter with method ``absent`` (asked for, nothing rewritten), or, when asking makes no
     sense, the record is rejected (``metadata.ungrounded``). The level is then recomputed
-    from everything missing; Algorithm 1's draw is kept in ``metadata.algorithm1_level``."""
+    from everything missing; Algorithm 1's draw is kept in ``metadata.algorithm1_level``.
+    ``hide_parts``: lists and objects are candidates too (``analyse``; off by default)."""
     rng = rng_for(seed, sample.id)
-    views = analyse(sample)
+    views = analyse(sample, hide_parts)
     eligible = [[a.name for a in row if a.eligible] for row in views]
     level, removed = sample_removals(eligible, rng, level_weights)
     name_counts = Counter(c.name for c in sample.calls)
@@ -198,10 +216,13 @@ def curate_sample(sample: ToolSample, seed: int, level_weights: dict[int, float]
         protected = [(sp.start, sp.end) for row in views for a in row
                      if a.location.found and (a.call, a.name) not in hidden and not (a.linked_to in removed)
                      for sp in a.location.spans]
+        kept_names = {(sp.start, sp.end): a.name for row in views for a in row
+                      if a.location.found and (a.call, a.name) not in hidden and not (a.linked_to in removed)
+                      for sp in a.location.spans}
         issues: list[str] = []
         collided: set = set()
         q, res = (rewrite_query(sample.query, plans, random.Random(rewrite_seed), doc=doc, protected=protected,
-                                issues=issues, collided=collided) if plans else (sample.query, {}))
+                                issues=issues, collided=collided, kept_names=kept_names) if plans else (sample.query, {}))
         return q, res, issues, collided, protected
 
     new_query, results, issues, collided, protected = _rewrite(removed, plans)
@@ -301,9 +322,12 @@ class CurateStats:
     reasons: Counter = field(default_factory=Counter)
     leak_checked_l1: int = 0
     leak_passed_l1: int = 0
+    parts_kept: int = 0  # records with a list or object value kept as stated (not a candidate: no --hide-parts)
 
     def add(self, rec: ICRecord) -> None:
         self.samples_in += 1
+        if PARTS_NOT_HIDDEN in (rec.metadata.get("not_removable") or {}).values():
+            self.parts_kept += 1
         if rec.level >= 1:
             self.leak_checked_l1 += 1
             self.leak_passed_l1 += int(rec.quality.leak_ok)

@@ -33,6 +33,7 @@ class BuildConfig:
     parser: str | None = "en_core_web_sm"  # spaCy pipeline for constituent removal; None = string rules only
     fluency: str | None = None  # causal LM spec for the fluency filter (None = off; the CLI turns it on)
     fluency_threshold: float = 0.0  # set from curate.fluency.DEFAULT_THRESHOLD by the CLI
+    hide_parts: bool = False  # lists and objects may be hidden (items, parts); off: only scalar values
 
 
 @dataclass
@@ -89,7 +90,7 @@ def run_build(cfg: BuildConfig, progress: Callable[[int], None] | None = None,
             for s, doc in zip(todo, docs):
                 try:  # one bad record (a 3,000-deep argument, say) is rejected; the rest goes on
                     # a real under-specified request (API-Bank, BFCL miss_param) is kept as it is: no Algorithm 1
-                    r = external_record(s, cfg.seed) if is_external(s) else curate_sample(s, cfg.seed, cfg.level_weights, doc=doc)
+                    r = external_record(s, cfg.seed) if is_external(s) else curate_sample(s, cfg.seed, cfg.level_weights, doc=doc, hide_parts=cfg.hide_parts)
                     dump_line(r)  # probe: a record that cannot be written (too deep) is rejected here, not at the write
                 except (RecursionError, ValueError, TypeError, KeyError) as e:
                     cstats.samples_in += 1  # counted in and rejected: in = kept + rejected still holds
@@ -133,4 +134,5 @@ def stats_dict(res: BuildResult) -> dict[str, Any]:
         "qc_reasons": dict(c.reasons), "by_level": {str(k): v for k, v in sorted(c.by_level.items())},
         "avg_unspecified_by_level": {str(k): round(c.unspecified_by_level[k] / v, 3) for k, v in sorted(c.by_level.items())},
         "leak_pass_rate_level_ge1": round(c.leak_passed_l1 / c.leak_checked_l1, 4) if c.leak_checked_l1 else None,
+        "list_or_object_kept": c.parts_kept,  # samples whose list/object values were no candidates (no --hide-parts)
     }
