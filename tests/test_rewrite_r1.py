@@ -64,7 +64,7 @@ def test_quoted_argument_after_its_noun(parser, seed):
 
 
 @pytest.mark.parametrize("sid,key,why", [
-    ("simple_python_136", (0, "compounding_freq"), "adverb"),       # "compounded monthly" -> "compounded a compounding freq"
+    # simple_python_136 ("compounded monthly") now reads "compounded at a certain frequency": test_seed23_wording_fixes
     ("parallel_8", (2, "area"), "modified behind ('state')"),      # "for Alaska state" -> "for an area state"
     ("multiple_163", (0, "number"), "determiner"),                 # "top 5 popular artworks" -> "top some number ..."
     # simple_python_95 ("height 3m." -> "height a m.") is repaired now: tests/test_rewrite_standin.py
@@ -155,7 +155,12 @@ def test_a_name_after_a_naming_verb_goes_with_the_verb(parser, seed):
 @pytest.mark.parametrize("seed", range(4))
 def test_a_stand_in_never_sits_inside_the_values_quotes(parser, seed):
     # 'notifications to "Push Notification."' was 'to "the preferred notification method I have in mind."'
-    s = _sample("acebench", "normal_preference_45")
+    import copy
+
+    # (the profile also states it, so a build keeps it visible: test_seed23_value_in_the_profile_is_not_hidden;
+    # the wording is checked on the query alone)
+    s = copy.copy(_sample("acebench", "normal_preference_45"))
+    s.context = []
     q, _, _ = _hide(s, parser, {(0, "preferredNotificationMethod")}, seed)
     tail = q.split("notifications to ")[1]
     assert "Push" not in q and '"' not in tail and tail.endswith("."), q  # the sentence's mark stays, the quotes go
@@ -603,3 +608,87 @@ def test_seed103_tuning_fixes(parser):
         for src, sid, keys, want in cases:
             q, _, issues = _hide(_sample(src, sid), parser, keys, seed)
             assert re.search(want, q) and not issues, (sid, seed, q, issues)
+
+
+def _curated(src, sid, parser):
+    from asktoact.curate.build import curate_sample
+
+    s = _sample(src, sid)
+    return curate_sample(s, 0, doc=parser(s.query))
+
+
+def test_seed23_wording_fixes(parser):
+    """Patterns the seed-23 blind grade (runs/v19) and the seed-103 tuning read failed, each on its real record."""
+    cases = [
+        # "the signing of the event I need?": "I need"/"I want" forms are gone
+        ("bfcl", "simple_python_235", r"^When was the signing of (?!the event I need)"),
+        # "from the starting location I want to Los Angeles": no clause form before "to"
+        ("bfcl", "parallel_190", r"distance from (?:an?|some|a certain|a specific|a particular|a given) starting location to Los Angeles"),
+        # "the weight I have in mind and one specific decay rate": no clause form before "and", no "one specific"
+        ("bfcl", "simple_python_220", r"^(?!.*(?:I have in mind and|one specific|one particular)).*decay rate"),
+        # "at the Walmart in a city?": a city is one meant
+        ("bfcl", "parallel_multiple_165", r"at the Walmart in (?:a certain|a specific|a particular|a given|some) city\?"),
+        # "an English level of a certain level"
+        ("acebench", "normal_similar_api_42", r"suited for (?:a certain|a specific|a particular|a given) English level\.$"),
+        # "Please use an encryption."
+        ("acebench", "normal_atom_enum_49", r"Please use (?:a certain|a specific|a particular|a given) encryption method\."),
+        # "some work title published by some author"
+        ("bfcl", "simple_python_244", r"^What year was (?:a|some|a certain|a specific|a particular|a given) work published by"),
+        # "What's one specific rating for the Weapon"
+        ("bfcl", "simple_python_344", r"^(?!.*one specific)What's .*rating.* for the Weapon"),
+        # "a preference for a class seat" after "business" went
+        ("bfcl", "multi_turn_base_182/turn_0", r"with a preference for a seat of (?:a certain|a specific|a particular|a given) class\.$"),
+        # "a customer with my user ID": another person's ID is not the user's
+        ("bfcl", "parallel_142", r"of a customer with (?!my )\w+ \w* ?user ID in the 'CustomerInfo'"),
+        # "a given fuel efficiency per gallon": the whole unit goes
+        ("bfcl", "parallel_multiple_172", r"has (?:a certain|a specific|a particular|a given) fuel efficiency, for"),
+        # "in another platform" for a library
+        ("bfcl", "parallel_multiple_112", r"in (?:the|a certain|a specific|a particular|a given|some|another) library"),
+        # "take a given route" / "a given structural analysis": the choice stays asked
+        ("bfcl", "parallel_multiple_75", r"I want to take a (?:certain|particular) (?:kind|type) of route\."),
+        ("bfcl", "multiple_162", r"^What is a (?:certain|particular) (?:kind|type) of structural analysis of the building"),
+        # "a starting location, and Washington"
+        ("bfcl", "simple_python_85", r"between (?:a|a certain|a specific|a particular|a given|some) starting location and Washington"),
+        # "collecting a specific data" for a frequency 'weekly'
+        ("acebench", "normal_single_turn_single_function_20", r"collecting data at a (?:certain|particular) frequency|collecting data at a set interval"),
+        # "in some analysis time" for 'morning'
+        ("acebench", "normal_single_turn_parallel_function_44", r"performed at a (?:certain|particular) time of day with"),
+        # "compounded monthly" was "compounded a compounding freq" (rejected): how often, left open
+        ("bfcl", "simple_python_136", r"compounded at (?:a certain frequency|a particular frequency|a set interval) for 5 years"),
+    ]
+    for src, sid, want in cases:
+        r = _curated(src, sid, parser)
+        assert r.quality.passed and re.search(want, r.unspecified_query), (sid, r.unspecified_query, r.quality.reasons)
+
+
+def test_seed23_what_cannot_be_said_is_rejected(parser):
+    cases = [
+        ("bfcl", "multiple_169", "names a bare noun"),            # "associated with some major"
+        ("bfcl", "simple_python_299", "names a bare noun"),       # "a particular major"
+        ("bfcl", "multiple_19", "names a bare noun"),             # "three great Schism in some history"
+        ("bfcl", "simple_python_89", "everyday word"),            # "records for some table studying Science"
+        ("bfcl", "parallel_177", "unit after 'per'"),             # "price per some measure of gold"
+        ("acebench", "normal_single_turn_parallel_function_2", "single unit after"),  # "next 1 month" -> "next few months"
+        ("acebench", "normal_single_turn_parallel_function_74", "relative day"),      # analysisDate said as "today"
+    ]
+    for src, sid, why in cases:
+        r = _curated(src, sid, parser)
+        assert not r.quality.passed and any(why in u for u in r.quality.reasons), (sid, r.unspecified_query, r.quality.reasons)
+
+
+def test_seed23_party_said_again_and_between_range(parser):
+    # "where a specific party is a party": the stand-in's noun is the predicate's
+    q, _, issues = _hide(_sample("bfcl", "parallel_multiple_30"), parser, {(0, "party_name")})
+    assert any("said again right after" in i for i in issues), (q, issues)
+    # "released between the time period I have in mind and another time period"
+    from asktoact.curate.rewrite import rewrite_query as _rq  # noqa: F401
+    r = _curated("acebench", "normal_single_turn_parallel_function_14", parser)
+    assert "between" not in r.unspecified_query or not r.quality.passed or not re.search(
+        rf"between {STAND_IN} time period", r.unspecified_query), r.unspecified_query
+
+
+def test_seed23_value_in_the_profile_is_not_hidden(parser):
+    # "using my express delivery preference" with the profile's "chose express delivery" (R2 fail)
+    r = _curated("acebench", "normal_preference_12", parser)
+    arg = r.key_info[0].arguments["PreferredShippingMethod"]
+    assert not arg.removed and "express delivery" in r.unspecified_query

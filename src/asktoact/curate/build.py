@@ -32,6 +32,13 @@ class ArgView:
 PARTS_NOT_HIDDEN = "a list or an object: its items stay as stated (build --hide-parts hides them)"
 
 
+def _profile_says(value: str, context) -> bool:
+    """Does the profile the assistant sees (system messages) state ``value`` as a word?"""
+    from .ground import profile_words
+    prof = profile_words(context)
+    return bool(prof) and re.search(r"(?<![\w])" + re.escape(value.strip()) + r"(?![\w])", prof, re.I) is not None
+
+
 def analyse(sample: ToolSample, hide_parts: bool = False) -> list[list[ArgView]]:
     """Locate every argument value and decide which ones the user stated (eligible to hide).
 
@@ -85,6 +92,11 @@ def analyse(sample: ToolSample, hide_parts: bool = False) -> list[list[ArgView]]
             # the conversation so far already gives it: hidden, it would be a question the
             # assistant need not ask (it stays, grounded as the user's words)
             a.why_not = f"stated earlier in the conversation ({where})"
+            continue
+        if sample.context and isinstance(a.value, str) and len(a.value) > 2 and _profile_says(a.value, sample.context):
+            # "using my express delivery preference" with the profile's "chose express delivery": hidden, the
+            # assistant can read it from the profile, so no question is needed (graded R2 fail, seed 23)
+            a.why_not = "also stated in the user's profile"
             continue
         if any(in_code(sample.query, sp) for sp in a.location.spans):
             a.why_not = "written inside code, JSON or a bracketed list"  # no words around it to rewrite
