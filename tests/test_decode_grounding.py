@@ -286,3 +286,87 @@ def test_a_line_resolved_to_nothing_missing_is_continued_with_calls_allowed():
         assert rows[i][0] == prefix + alone[0][0], i  # each decoded under its own rule, in its own pass
     assert lm.ground_fixes == 2
     loop.close()
+
+
+TOLD_TALL = [BMI_ASKED[0], {"role": "user", "content": "I'm 1.8 m tall and weigh 85 kg. What is my BMI?"}]
+
+
+def test_a_probed_value_moves_to_known_only_when_the_user_gave_it():
+    from asktoact.models.grounding import probe_prefix, probe_targets, read_probe
+
+    reply = "Known: weight = 85. Missing: height. How tall are you?"
+    assert review(reply, TOLD_TALL, BMI_TOOLS) is None  # "tall" is not the parameter's name: the words alone miss it
+    assert review(reply, TOLD_TALL, BMI_TOOLS, {"height": 1.8}) == "Known: weight = 85, height = 1.8. Missing: nothing."
+    assert review(reply, TOLD_TALL, BMI_TOOLS, {"height": 1.75}) is None  # a guess: the question stands
+    assert review(reply, BMI_ASKED, BMI_TOOLS, {"height": 1.8}) is None  # not said in this conversation
+    assert review(reply, TOLD_TALL, BMI_TOOLS, {"height": 85}) is None  # the weight's value, already taken
+    assert review(reply, TOLD_TALL, BMI_TOOLS, {"unit": "metric"}) is None  # a name the line did not call missing
+    line = parse_line("Known: weight = 85, weight = 90. Missing: weight, height, colour, height.")
+    assert probe_targets(line, BMI_TOOLS) == []  # a parallel call's name, an unknown one, one listed twice
+    line = parse_line("Known: weight = 85. Missing: height, colour.")
+    assert probe_targets(line, BMI_TOOLS) == ["height"]
+    assert probe_prefix(line, "height") == "Known: weight = 85, height = "
+    assert probe_prefix(parse_line("Known: nothing. Missing: height."), "height") == "Known: height = "
+    for text, want in ((" 1.8, unit = 2", 1.8), ('"tall". Missing: nothing.', "tall"), ("[1, 2] (default)", [1, 2]),
+                       ("1.8", 1.8), ("output of step 1", None), ("the tall one", None), ('"1.8', None),
+                       ("85 kg", None), ("", None)):
+        assert read_probe(text) == want, text
+
+
+def test_the_model_is_asked_for_each_missing_value_and_the_line_continues_from_what_is_supported():
+    from asktoact.models import GenParams
+    from asktoact.models.local import PROBE_FLOOR, _Req
+
+    tok, lm, loop = grounded_tiny_lm()
+    lm.probe = True
+    p = GenParams(max_tokens=30)
+    # told and sure, told but hesitant, never told: only the first may move to Known
+    batch = [_Req(m, p, loop.create_future(), loop, BMI_TOOLS) for m in (TOLD_TALL, TOLD_TALL, BMI_ASKED)]
+    prompts = [lm.render(r.messages, r.tools) for r in batch]
+    first = [("Known: weight = 85. Missing: height. How tall are you?", 12, 50)] * 3
+    passes, real = [], lm._decode
+    answer = ' 1.8, unit = "metric".'
+    ids = tok(answer, add_special_tokens=False)["input_ids"]
+    sureness = [-0.01, PROBE_FLOOR - 1.0, -0.01]
+
+    def model(prompts_, p_, native, no_calls=False, scores=None):  # writes 1.8 for a probe, else decodes for real
+        passes.append([q[-40:] for q in prompts_])
+        if prompts_[0].endswith("height = "):
+            scores.extend((ids, [s] + [-0.01] * (len(ids) - 1)) for s in sureness)
+            return [(answer, len(ids), 60) for _ in prompts_], 0.0
+        return real(prompts_, p_, native, no_calls=no_calls)
+
+    lm._decode = model
+    rows, _ = lm._ground(batch, prompts, first, 0.0, p)
+    assert [len(x) for x in passes] == [3, 1]  # all probed in one pass; only the first redone
+    assert all(q.endswith("Known: weight = 85, height = ") for q in passes[0])
+    assert rows[0][0].startswith("Known: weight = 85, height = 1.8. Missing: nothing.")
+    assert rows[1] == first[1] and rows[2] == first[2]  # unsure, or never said: the question stands
+    assert lm.probe_fills == 2 and lm.ground_fixes == 1
+    assert "probe" in lm.cache_id
+    loop.close()
+
+
+def test_a_values_sureness_is_its_least_sure_token():
+    from asktoact.models.local import value_confidence
+
+    tok, _, loop = grounded_tiny_lm()
+    loop.close()
+    ids = tok(' "Paris", unit', add_special_tokens=False)["input_ids"]
+    end = len(' "Paris"')
+    n = next(k for k in range(1, len(ids) + 1) if len(tok.decode(ids[:k])) >= end)  # tokens that spell the value
+    logps = [-0.1] * len(ids)
+    logps[n - 1] = -2.0
+    assert value_confidence(tok, ids, logps, end) == -2.0
+    logps[n - 1], logps[-1] = -0.1, -5.0  # after the value: not its concern
+    assert n < len(ids) and value_confidence(tok, ids, logps, end) == -0.1
+
+
+def test_probe_option_is_checked_and_an_adapter_can_ask_for_it(tmp_path):
+    from asktoact.models.spec import _flag, parse_spec
+
+    with pytest.raises(ValueError, match="probe"):
+        parse_spec("embedded?ground=1&probe=maybe")
+    (tmp_path / "decoding.json").write_text(json.dumps({"ground": True, "probe": True}))
+    assert _flag({}, str(tmp_path), "probe") is True and _flag({"probe": "off"}, str(tmp_path), "probe") is False
+    assert _flag({}, None, "probe") is False

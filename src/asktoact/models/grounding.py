@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-VERSION = 6  # of the review rules; part of a grounded model's cache id (a changed rule never reuses old replies)
+VERSION = 7  # of the review rules; part of a grounded model's cache id (a changed rule never reuses old replies)
 
 _NAME = re.compile(r"\s*([A-Za-z_][\w.\-]*)\s*=\s*")
 _TAG = re.compile(r"\s*\((?:default|profile|earlier output)\)")
@@ -337,20 +337,117 @@ def _same_key(v: Any) -> str:
         return json.dumps(v)
 
 
-def review(text: str, messages: Sequence[dict], tools: Sequence[dict] | None) -> str | None:
+MAX_PROBES = 3  # names probed per line: a line that lists more is asking for much, and each probe is a decode
+
+
+def probe_targets(line: CompactLine, tools: Sequence[dict] | None) -> list[str]:
+    """Names the line calls missing that the model may be asked to fill in (``?probe=1``): a
+    parameter of an offered tool, listed once, that the line gives no value elsewhere (a name
+    with a value is a parallel call's: its other value is unknown)."""
+    named = {k.name.rpartition(".")[2] for k in line.known}
+    out: list[str] = []
+    for n in line.missing:
+        if n in out or line.missing.count(n) > 1 or n.rpartition(".")[2] in named or not _schema(tools, n):
+            continue
+        out.append(n)
+    return out[:MAX_PROBES]
+
+
+def probe_prefix(line: CompactLine, name: str) -> str:
+    """The line's known part with ``name = `` after it: the model continues with the value it
+    would state. Whether that value was said is then checked, not trusted (``review``)."""
+    return "Known: " + ", ".join([k.text for k in line.known] + [f"{name} = "])
+
+
+def read_probe(text: str) -> Any:
+    """The JSON value a probe's continuation starts with, or None (a reference to a step's
+    output, unreadable text, or a value that runs on into words)."""
+    got = probe_span(text)
+    return got[0] if got else None
+
+
+def probe_span(text: str) -> tuple[Any, int] | None:
+    """``read_probe``'s value and the index in ``text`` just after it."""
+    s = text.lstrip()
+    if not s or _STEP.match(s):
+        return None
+    try:
+        v, i = json.JSONDecoder().raw_decode(s)
+    except ValueError:
+        return None
+    rest = s[i:].lstrip()
+    return (v, len(text) - len(s) + i) if not rest or rest[0] in ",." or rest.startswith("(") else None
+
+
+_TYPES: dict[str, Any] = {"string": str, "str": str, "integer": int, "int": int, "number": (int, float),
+                          "float": (int, float), "boolean": bool, "bool": bool, "array": list, "list": list,
+                          "tuple": list, "object": dict, "dict": dict}
+
+
+def _fits(value: Any, schema: dict[str, Any]) -> bool:
+    """The value has the parameter's declared JSON type (a number is not a username); an
+    undeclared or unknown type fits anything."""
+    types = schema.get("type")
+    types = types if isinstance(types, list) else [types]
+    want = [_TYPES[t] for t in types if isinstance(t, str) and t in _TYPES]
+    if not want:
+        return True
+    if isinstance(value, bool):
+        return bool in want
+    if isinstance(value, float) and value.is_integer() and int in want:
+        return True
+    return any(isinstance(value, w) for w in want)
+
+
+def _task_context(messages: Sequence[dict]) -> list[dict]:
+    """This task's words and the profile: not earlier tasks' turns or outputs, which name other
+    files, ids and people."""
+    context = _context(messages)
+    last = max((i for i, m in enumerate(context) if m.get("role") == "tool" or m.get("tool_calls")), default=-1)
+    return [m for i, m in enumerate(context) if i > last or m.get("role") == "system"]
+
+
+def _probed(line: CompactLine, probed: dict[str, Any], given: dict[str, Any], messages: Sequence[dict],
+            tools: Sequence[dict] | None) -> dict[str, Any]:
+    """The probed values to trust: of the parameter's type, in this task's words (or the
+    profile, or the documented default), and held by no other parameter on the line. A model
+    asked for a value it was never given still writes one (a year, a number from the prompt):
+    those are exactly what these rules must turn away (bench/probe_precision.py)."""
+    from ..curate.ground import DEFAULT, PROFILE, USER, ground
+
+    context = _task_context(messages)
+    taken = {_same_key(k.value) for k in line.known if not k.reference} | {_same_key(v) for v in given.values()}
+    out: dict[str, Any] = {}
+    for n, v in probed.items():
+        schema = _schema(tools, n)
+        if n in given or n not in line.missing or v is None or not schema or _same_key(v) in taken:
+            continue
+        if not _fits(v, schema) or ground(n.rpartition(".")[2], v, schema, "", context) not in (USER, PROFILE, DEFAULT):
+            continue
+        out[n] = v
+        taken.add(_same_key(v))
+    return out
+
+
+def review(text: str, messages: Sequence[dict], tools: Sequence[dict] | None,
+           probed: dict[str, Any] | None = None) -> str | None:
     """The line to continue from when the reply must change, or None: the reply stands as
     written. The reply must ask instead (the line returned still names something missing; it is
     continued without a call) when its line states an unsupported value, its calls pass one (or
     leave a required one out), or its line names something missing and it calls anyway. A name
     the line calls missing that the user stated (``resolved``) moves to ``Known``; when that
     leaves nothing missing, the returned line ends ``Missing: nothing.`` and the model continues
-    from it to the call it learned to write after such a line."""
+    from it to the call it learned to write after such a line. ``probed``: values the model
+    wrote when asked to fill in a missing name (``probe_prefix``); each is held to the same rule
+    before it moves to ``Known``."""
     from ..native import parse_tool_call_text
 
     line = parse_line(text)
     if line is None:
         return None
     given = resolved(line, messages, tools)
+    if probed:
+        given.update(_probed(line, probed, given, messages, tools))
     if given:
         line = CompactLine(line.known + [KnownItem(n, f"{n} = {json.dumps(v)}", v) for n, v in given.items()],
                            [n for n in line.missing if n not in given], line.end)

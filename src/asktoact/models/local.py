@@ -9,6 +9,9 @@ from dataclasses import dataclass
 
 from .base import ChatModel, ChatResult, GenParams, Messages
 
+PROBE_TOKENS = 32  # a probed value is a short JSON value; one that does not close by then is not read
+PROBE_FLOOR = -0.35  # least log-probability a probed value's tokens may have (set on the dev split: bench/probe_precision.py)
+
 
 @dataclass(eq=False)
 class _Req:
@@ -33,7 +36,7 @@ class LocalModel(ChatModel):
 
     def __init__(self, path: str, adapter: str | None = None, dtype: str = "auto", device: str | None = None,
                  batch_size: int = 8, spec: str | None = None, model=None, tokenizer=None, ground: bool = False,
-                 loop_guard: int = 0):
+                 loop_guard: int = 0, probe: bool = False):
         super().__init__()
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -43,6 +46,7 @@ class LocalModel(ChatModel):
         self.batch_size = batch_size
         self.ground, self.ground_fixes = ground, 0  # check stated values (models.grounding); replies redone
         self.loop_guard = loop_guard  # tokens one short pattern may repeat before its next copy is banned (0: off)
+        self.probe, self.probe_fills = probe, 0  # with ground: ask the model to fill a name it calls missing; values read
         self.concurrency = batch_size * 2
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         if tokenizer is None:
@@ -87,6 +91,8 @@ class LocalModel(ChatModel):
                 parts.append(f"ground-v{VERSION}")
             if getattr(self, "loop_guard", 0):
                 parts.append(f"loop-guard-{self.loop_guard}")
+            if getattr(self, "ground", False) and getattr(self, "probe", False):
+                parts.append("probe")
             self._cache_id = self.spec + "#" + ",".join(p or "-" for p in parts)
         return self._cache_id
 
@@ -125,10 +131,11 @@ class LocalModel(ChatModel):
         return batch
 
     def _decode(self, prompts: list[str], p: GenParams, native: list[bool],
-                no_calls: bool = False) -> tuple[list[tuple[str, int, int]], float]:
+                no_calls: bool = False, scores: list | None = None) -> tuple[list[tuple[str, int, int]], float]:
         """One ``generate`` over ``prompts`` -> (text, generated tokens, prompt tokens) per row and
         the seconds it took; a ``native`` row keeps the markers its template writes calls with.
-        ``no_calls``: the markers that open a call cannot be written (the row must ask)."""
+        ``no_calls``: the markers that open a call cannot be written (the row must ask).
+        ``scores``: a list that receives, per row, (generated token ids, their log-probabilities)."""
         import torch
 
         enc = self.tok(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(self.device)
@@ -152,7 +159,12 @@ class LocalModel(ChatModel):
         with self._gen_lock, torch.no_grad():
             if p.seed is not None and p.temperature > 0:
                 torch.manual_seed(p.seed)
+            if scores is not None:
+                kw.update(output_scores=True, return_dict_in_generate=True)
             out = self.model.generate(**enc, **kw)
+            if scores is not None:
+                logp = self.model.compute_transition_scores(out.sequences, out.scores, normalize_logits=True)
+                out = out.sequences
         dt = time.perf_counter() - t0
         self.batches.append(len(prompts))
         n_in = enc["input_ids"].shape[1]
@@ -163,6 +175,8 @@ class LocalModel(ChatModel):
             if native[i]:  # keep the markers a template writes calls with ([TOOL_CALLS], <|python_tag|>)
                 text = _strip_specials(text, self.tok)
             rows.append((text, int((gen != self.tok.pad_token_id).sum()), int(enc["attention_mask"][i].sum())))
+            if scores is not None:
+                scores.append((gen.tolist(), logp[i].tolist()))
         return rows, dt
 
     def _generate(self, batch: list[_Req]) -> None:
@@ -191,9 +205,10 @@ class LocalModel(ChatModel):
         say) is continued with calls allowed: that is where the model learned to call."""
         from .grounding import review
 
+        probed, dt = self._probe(batch, prompts, rows, dt, p) if getattr(self, "probe", False) else ({}, dt)
         redo = []
         for i, (r, (text, _, _)) in enumerate(zip(batch, rows)):
-            fixed = review(text, r.messages, r.tools) if r.tools is not None else None
+            fixed = review(text, r.messages, r.tools, probed.get(i)) if r.tools is not None else None
             if fixed is not None:
                 redo.append((i, fixed))
         if not redo:
@@ -212,6 +227,35 @@ class LocalModel(ChatModel):
             for (i, prefix), (text, n_gen, _) in zip(part, again):
                 rows[i] = (prefix + text, rows[i][1] + n_gen, rows[i][2])
         return rows, dt
+
+    def _probe(self, batch: list[_Req], prompts: list[str], rows: list, dt: float, p: GenParams):
+        """``probe=1``: for each name a reply's line calls missing (``grounding.probe_targets``),
+        continue the line's known part with ``name = `` and read the value the model writes
+        (greedy, a few tokens). The values go to ``review``, which keeps only those the user's
+        words support: a model that lists ``Missing: alpha`` for "alpha equals to 0.05" usually
+        knows the value when asked for it, and a value nobody gave fails the same check as
+        before. Returns {row: {name: value}} and the seconds spent."""
+        from .grounding import parse_line, probe_prefix, probe_span, probe_targets
+
+        jobs = []
+        for i, (r, (text, _, _)) in enumerate(zip(batch, rows)):
+            line = parse_line(text) if r.tools is not None else None
+            for n in probe_targets(line, r.tools) if line else []:
+                jobs.append((i, n, probe_prefix(line, n)))
+        out: dict[int, dict] = {}
+        short = GenParams(max_tokens=PROBE_TOKENS)  # greedy, no stop strings: the value is read as JSON
+        for k in range(0, len(jobs), self.batch_size):
+            part = jobs[k: k + self.batch_size]
+            sc: list = []
+            got, dt2 = self._decode([prompts[i] + prefix for i, _, prefix in part], short,
+                                    [batch[i].tools is not None for i, _, _ in part], scores=sc)  # a value may open with [ or {
+            dt += dt2
+            for (i, n, _), (text, _, _), (ids, logps) in zip(part, got, sc):
+                span = probe_span(text)
+                if span is not None and value_confidence(self.tok, ids, logps, span[1]) >= PROBE_FLOOR:
+                    out.setdefault(i, {})[n] = span[0]
+        self.probe_fills += sum(len(v) for v in out.values())
+        return out, dt
 
     def _markup_starts(self) -> list[int]:
         """Tokens a reply cannot start its text with after the corrected line: markup (``<``,
@@ -238,6 +282,18 @@ class LocalModel(ChatModel):
                     ids = ids[len(self.tok(lead, add_special_tokens=False)["input_ids"]):] or ids
                 seqs.update({tuple(ids), tuple(ids[:2])})
         return [list(x) for x in seqs if x]
+
+
+def value_confidence(tok, ids: list[int], logps: list[float], end: int) -> float:
+    """The lowest log-probability among the tokens that spell a probed value (the decoded text
+    up to ``end`` characters): a value copied from the prompt is written with every token sure;
+    one made up has a token the model hesitated on."""
+    low = 0.0
+    for k in range(1, len(ids) + 1):
+        low = min(low, logps[k - 1])
+        if len(tok.decode(ids[:k], skip_special_tokens=True)) >= end:
+            break
+    return low
 
 
 def _first_token_ban(n_prompt: int, banned: list[int]):
