@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from ..curate.ground import _EMPTY, PROFILE_PREFIX, _leaf_in, implied, meaning_said, stated_leaves, stems
+from ..curate.ground import _EMPTY, PROFILE_PREFIX, _leaf_in, _stated_otherwise, implied, meaning_said, stated_leaves, stems
 from ..protocol import EOE, PARAMETER_EVALUATION, QUESTION, SOE, SUMMARY, outside_spans, parse_turn, solution_json, \
     strip_markers
 from ..schema import Dialogue, ErrorType
@@ -138,6 +138,8 @@ def grounding_violations(d: Dialogue) -> list[str]:
             missing = [x for x in stated_leaves(value)
                        if not _leaf_in(said[where], x, said_stems if where == "user" else None, enum=True)
                        and not (where == "user" and (implied(param, x, said[where]) or meaning_said(x, spec, said_stems)))]
+            if missing and where == "user" and _stated_otherwise(param, value, said[where]):
+                missing = []  # an expression whose every literal the user wrote (curate.ground)
             if missing:
                 v.append(f"{what} stated as known but not in the {'user' + chr(39) + 's words so far' if where == 'user' else where} (ungrounded)")
     return v
