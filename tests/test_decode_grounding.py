@@ -370,3 +370,37 @@ def test_probe_option_is_checked_and_an_adapter_can_ask_for_it(tmp_path):
     (tmp_path / "decoding.json").write_text(json.dumps({"ground": True, "probe": True}))
     assert _flag({}, str(tmp_path), "probe") is True and _flag({"probe": "off"}, str(tmp_path), "probe") is False
     assert _flag({}, None, "probe") is False
+
+
+def test_act_bias_lifts_nothing_only_right_after_missing():
+    import torch
+
+    from asktoact.models.local import _act_bias_processor
+
+    tok, lm, loop = grounded_tiny_lm()
+    loop.close()
+    after, nothing = lm._missing_tokens()
+    enc = lambda t: tok(t, add_special_tokens=False)["input_ids"]  # noqa: E731
+    assert [nothing] == enc(" nothing") and enc("Known: a = 1. Missing:")[-len(after[0]):] in after
+    prompt = enc("<|im_start|>assistant\n")
+    rows = [prompt + enc("Known: a = 1. Missing:"), prompt + enc("Known: a = 1. Known")]
+    width = max(map(len, rows))
+    ids = torch.tensor([[tok.pad_token_id] * (width - len(r)) + r for r in rows])  # left-padded, as generate pads
+    proc = _act_bias_processor(len(prompt) + width - max(map(len, rows)), after, nothing, 2.5)
+    scores = torch.zeros(2, len(tok))
+    out = proc(ids, scores.clone())
+    assert out[0, nothing] == 2.5 and out[1, nothing] == 0  # only the row that just wrote "Missing:"
+    assert out[0].sum() == 2.5  # nothing else moves
+    short = torch.tensor([prompt])  # nothing generated yet: the prompt's own words are not looked at
+    assert _act_bias_processor(len(prompt), after, nothing, 2.5)(short, torch.zeros(1, len(tok)))[0, nothing] == 0
+
+
+def test_act_bias_option_is_checked_and_an_adapter_can_ask_for_it(tmp_path):
+    from asktoact.models.spec import _act_bias, parse_spec
+
+    with pytest.raises(ValueError, match="act_bias"):
+        parse_spec("embedded?ground=1&act_bias=-1")
+    assert parse_spec("embedded?act_bias=2.5").options["act_bias"] == "2.5"
+    (tmp_path / "decoding.json").write_text(json.dumps({"act_bias": 3}))
+    assert _act_bias({}, str(tmp_path)) == 3.0 and _act_bias({"act_bias": "0"}, str(tmp_path)) == 0.0
+    assert _act_bias({}, None) == 0.0

@@ -36,7 +36,7 @@ class LocalModel(ChatModel):
 
     def __init__(self, path: str, adapter: str | None = None, dtype: str = "auto", device: str | None = None,
                  batch_size: int = 8, spec: str | None = None, model=None, tokenizer=None, ground: bool = False,
-                 loop_guard: int = 0, probe: bool = False):
+                 loop_guard: int = 0, probe: bool = False, act_bias: float = 0.0):
         super().__init__()
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -47,6 +47,7 @@ class LocalModel(ChatModel):
         self.ground, self.ground_fixes = ground, 0  # check stated values (models.grounding); replies redone
         self.loop_guard = loop_guard  # tokens one short pattern may repeat before its next copy is banned (0: off)
         self.probe, self.probe_fills = probe, 0  # with ground: ask the model to fill a name it calls missing; values read
+        self.act_bias = act_bias  # logit added to " nothing" after "Missing:" (0: off); with ground, guesses still ask
         self.concurrency = batch_size * 2
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         if tokenizer is None:
@@ -93,6 +94,8 @@ class LocalModel(ChatModel):
                 parts.append(f"loop-guard-{self.loop_guard}")
             if getattr(self, "ground", False) and getattr(self, "probe", False):
                 parts.append("probe")
+            if getattr(self, "act_bias", 0.0):
+                parts.append(f"act-bias-{self.act_bias:g}")
             self._cache_id = self.spec + "#" + ",".join(p or "-" for p in parts)
         return self._cache_id
 
@@ -146,6 +149,8 @@ class LocalModel(ChatModel):
             procs.append(_first_token_ban(enc["input_ids"].shape[1], self._markup_starts()))
         if getattr(self, "loop_guard", 0):
             procs.append(_loop_guard_processor(enc["input_ids"].shape[1], self.loop_guard))
+        if getattr(self, "act_bias", 0.0):
+            procs.append(_act_bias_processor(enc["input_ids"].shape[1], *self._missing_tokens(), self.act_bias))
         if procs:
             kw["logits_processor"] = procs
         if p.temperature > 0:
@@ -257,6 +262,12 @@ class LocalModel(ChatModel):
         self.probe_fills += sum(len(v) for v in out.values())
         return out, dt
 
+    def _missing_tokens(self) -> tuple[list[list[int]], int]:
+        """The token sequences of ``Missing:`` (after a space or not) and the token of `` nothing``."""
+        enc = lambda t: self.tok(t, add_special_tokens=False)["input_ids"]  # noqa: E731
+        after = [enc("Missing:"), enc(". Missing:")[len(enc(".")):]]
+        return [list(x) for x in {tuple(a) for a in after if a}], enc(" nothing")[0]
+
     def _markup_starts(self) -> list[int]:
         """Tokens a reply cannot start its text with after the corrected line: markup (``<``,
         ``[``, ``{``), a line break (where the calls of a template begin) or nothing but space."""
@@ -294,6 +305,28 @@ def value_confidence(tok, ids: list[int], logps: list[float], end: int) -> float
         if len(tok.decode(ids[:k], skip_special_tokens=True)) >= end:
             break
     return low
+
+
+def _act_bias_processor(n_prompt: int, after: list[list[int]], nothing: int, bias: float):
+    """A logits processor that adds ``bias`` to the token ``nothing`` where the generated text
+    has just written one of the ``after`` sequences (``Missing:``): the model leans to call, and
+    what a call would guess is then caught by the grounding check, which asks instead."""
+    from transformers import LogitsProcessor
+
+    class ActBias(LogitsProcessor):
+        def __call__(self, input_ids, scores):
+            gen = input_ids[:, n_prompt:]
+            for seq in after:
+                k = len(seq)
+                if gen.shape[1] < k:
+                    continue
+                tail = gen[:, -k:]
+                hit = (tail == tail.new_tensor(seq)).all(dim=1)
+                if hit.any():
+                    scores[hit, nothing] += bias
+            return scores
+
+    return ActBias()
 
 
 def _first_token_ban(n_prompt: int, banned: list[int]):

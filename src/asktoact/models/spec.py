@@ -7,6 +7,7 @@
   embedded:asktoact                the embedded model with the adapter shipped in the package
   ...?ground=1                     check the values a compact-reasoning model says it knows (models/grounding.py)
   ...?ground=1&probe=1             and ask the model to fill in each name it calls missing; keep the values the user gave
+  ...?ground=1&act_bias=2          lean to "Missing: nothing." (a logit bias); a call that guesses is still caught and asks
   ...?loop_guard=12                a short pattern may repeat over 12 tokens, then its next copy is banned
   openai:gpt-4o                    OpenAI (key from $OPENAI_API_KEY)
   openai:MODEL@http://host:8000/v1 any OpenAI-compatible server (vLLM, SGLang, llama.cpp ...)
@@ -55,14 +56,14 @@ _ENDPOINT_OPTS = {"key_env": lambda v: bool(v), "concurrency": _int, "timeout": 
 _BOOLS = {"1": True, "true": True, "on": True, "0": False, "false": False, "off": False}
 _LOCAL_OPTS = {"adapter": lambda v: bool(v), "dtype": lambda v: v in _DTYPES, "device": lambda v: bool(v), "batch": _int,
                "ground": lambda v: v.lower() in _BOOLS, "loop_guard": lambda v: v.isdigit(),
-               "probe": lambda v: v.lower() in _BOOLS}
+               "probe": lambda v: v.lower() in _BOOLS, "act_bias": _num}
 OPTIONS: dict[str, dict[str, Callable[[str], bool]]] = {
     "openai": _ENDPOINT_OPTS, "vllm": _ENDPOINT_OPTS, "sglang": _ENDPOINT_OPTS, "ollama": _ENDPOINT_OPTS,
     "llamacpp": _ENDPOINT_OPTS, "hf": _LOCAL_OPTS, "embedded": _LOCAL_OPTS,
 }
 _HINTS = {"dtype": f"one of {', '.join(_DTYPES)}", "concurrency": "a whole number >= 1", "batch": "a whole number >= 1",
           "retries": "a whole number >= 0", "timeout": "seconds >= 0", "backoff": "seconds >= 0",
-          "ground": "1 or 0 (true/false, on/off)", "probe": "1 or 0 (true/false, on/off)", "loop_guard": "a whole number of tokens >= 0 (0: off)"}
+          "ground": "1 or 0 (true/false, on/off)", "probe": "1 or 0 (true/false, on/off)", "act_bias": "a logit >= 0 (0: off)", "loop_guard": "a whole number of tokens >= 0 (0: off)"}
 
 
 def register_variant(kind: str, name: str, description: str) -> None:
@@ -143,7 +144,8 @@ def _hf(ms: ModelSpec) -> ChatModel:
     o = ms.options
     return LocalModel(ms.target, adapter=o.get("adapter"), dtype=o.get("dtype", "auto"), device=o.get("device"),
                       batch_size=int(o.get("batch", 8)), spec=ms.raw, ground=_ground(o, o.get("adapter")),
-                      loop_guard=_loop_guard(o, o.get("adapter")), probe=_flag(o, o.get("adapter"), "probe"))
+                      loop_guard=_loop_guard(o, o.get("adapter")), probe=_flag(o, o.get("adapter"), "probe"),
+                      act_bias=_act_bias(o, o.get("adapter")))
 
 
 def _decoding(adapter: str | None) -> dict:
@@ -182,6 +184,14 @@ def _loop_guard(o: dict[str, str], adapter: str | None) -> int:
     return v if isinstance(v, int) and v >= 0 else 0
 
 
+def _act_bias(o: dict[str, str], adapter: str | None) -> float:
+    """``?act_bias=`` when given, else the adapter's ``decoding.json``, else 0 (off)."""
+    if "act_bias" in o:
+        return float(o["act_bias"])
+    v = _decoding(adapter).get("act_bias", 0.0)
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0 else 0.0
+
+
 def _embedded(ms: ModelSpec) -> ChatModel:
     from .embedded import embedded_model_dir
     from .local import LocalModel
@@ -197,7 +207,8 @@ def _embedded(ms: ModelSpec) -> ChatModel:
         adapter = str(shipped_adapter_dir(ms.target))
     return LocalModel(str(embedded_model_dir()), adapter=adapter, dtype=o.get("dtype", "float32"),
                       device=o.get("device"), batch_size=int(o.get("batch", 8)), spec=ms.raw, ground=_ground(o, adapter),
-                      loop_guard=_loop_guard(o, adapter), probe=_flag(o, adapter, "probe"))
+                      loop_guard=_loop_guard(o, adapter), probe=_flag(o, adapter, "probe"),
+                      act_bias=_act_bias(o, adapter))
 
 
 REGISTRY: dict[str, Callable[[ModelSpec], ChatModel]] = {
