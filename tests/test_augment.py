@@ -130,9 +130,9 @@ def test_questions_in_the_users_words(bfcl_run):
     assert lk["api_name_leaks"] == 0 and lk["raw_param_name_leaks"] == 0 and lk["quoted_param_names"] == 0, lk["examples"]
     tf = template_figures(texts)
     for kind in ("question", "reply"):
-        # enough texts for the shares to mean something (936 questions from BFCL's 594 level 1-3
-        # records since session 5's stricter curation), and none outside the bank
-        assert tf[kind]["n"] > 800 and tf[kind]["not_from_bank"] == 0
+        # enough texts for the shares to mean something (786 questions from BFCL's level 1-3
+        # records since session 14 stopped hiding lists and objects), and none outside the bank
+        assert tf[kind]["n"] > 700 and tf[kind]["not_from_bank"] == 0
         assert tf[kind]["max_template_share_pct"] <= 10, tf[kind]["top_templates"]
     irr = tf["irrelevant_diversity"]
     assert irr["distinct_pct"] >= 80  # not a fixed list: built from each record's own steps
