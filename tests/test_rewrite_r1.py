@@ -724,6 +724,7 @@ def test_seed24_what_cannot_be_said_is_rejected(parser):
         ("bfcl", "parallel_10", "list of bare numbers"),              # "3 and 4, one more and 12"
         ("acebench", "normal_preference_36", "after 'currently'"),    # "currently a certain order status"
         ("acebench", "normal_preference_27", "after 'currently'"),    # "currently an order status"
+        ("bfcl", "multi_turn_base_92/turn_0", "alone in parentheses"),  # "Rivermist (a particular zip)"
     ]
     for src, sid, why in cases:
         r = _curated(src, sid, parser)
