@@ -27,6 +27,17 @@ def test_bfcl_simple_python_0(shared):
     assert st.samples == 400 and st.rejected == 0
 
 
+def test_bfcl_omittable_parameter_that_tells_parallel_calls_apart_is_kept(shared):
+    # "'Open', 'Close', 'High', and 'Low' stock prices for Microsoft and Apple": data_type may be left
+    # out (BFCL accepts ""), but left out the eight calls are four equal pairs and the words say nothing
+    recs, _, _ = _load("bfcl", shared("bfcl", "BFCL_v4_parallel.json"))
+    calls = recs["parallel_180"].calls
+    assert [c.arguments.get("data_type") for c in calls] == ["Open", "Close", "High", "Low"] * 2
+    assert len({json.dumps(c.arguments, sort_keys=True) for c in calls}) == 8
+    # calls already told apart keep BFCL's reading: resistivity "copper" may be left out (the default)
+    assert [c.arguments.get("resistivity") for c in recs["parallel_2"].calls] == [None, "aluminum"]
+
+
 def test_bfcl_parallel_multiple_and_lists(shared):
     recs, _, _ = _load("bfcl", shared("bfcl", "BFCL_v4_parallel_multiple.json"))
     s = recs["parallel_multiple_0"]

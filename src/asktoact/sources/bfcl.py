@@ -18,6 +18,7 @@ strings are parsed with ``ast``, never evaluated. ``live_*`` categories are eval
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -47,6 +48,30 @@ def first_acceptable(values: Any) -> Any:
     if isinstance(v, dict):
         return _pick_dict(v)
     return v
+
+
+def _tell_apart(calls: list[ToolCall], omitted: list[dict[str, list[Any]]]) -> None:
+    """Parallel calls that leaving out an omittable parameter would make identical keep it:
+    "'Open', 'Close', 'High' and 'Low' prices for Microsoft" is four calls that differ only in
+    ``data_type`` (BFCL accepts it left out, for the default): left out, the record holds four
+    equal calls and no trace of what the user asked for (graded R5 fail, parallel_180)."""
+    groups: dict[str, list[int]] = {}
+    for i, c in enumerate(calls):
+        groups.setdefault(c.name + json.dumps(c.arguments, sort_keys=True, default=str), []).append(i)
+    for ids in groups.values():
+        if len(ids) < 2:
+            continue
+        for p in {p for i in ids for p in omitted[i]}:
+            firsts = [omitted[i][p][0] if omitted[i].get(p) else None for i in ids]
+            if None in firsts or len({json.dumps(v, sort_keys=True, default=str) for v in firsts}) < 2:
+                continue
+            for i, v in zip(ids, firsts):
+                calls[i].arguments[p] = v
+                rest = [x for x in omitted[i][p] if x != v]
+                if rest:
+                    calls[i].accepted[p] = rest
+                else:
+                    calls[i].accepted.pop(p, None)
 
 
 def alternatives(values: Any, picked: Any) -> list[Any] | None:
@@ -188,14 +213,14 @@ class BFCLSource(Source):
             raise FieldError("question[0]", "no user message")
         if not isinstance(gt, list) or not gt:
             raise FieldError("ground_truth", "expected a non-empty list of calls")
-        calls = []
+        calls, omitted = [], []
         for i, entry in enumerate(gt):
             if not isinstance(entry, dict) or len(entry) != 1:
                 raise FieldError(f"ground_truth[{i}]", "expected {function: {param: [values]}}")
             (fname, params), = entry.items()
             if not isinstance(params, dict):
                 raise FieldError(f"ground_truth[{i}].{fname}", "expected an object of parameters")
-            args, accepted = {}, {}
+            args, accepted, left = {}, {}, {}
             for p, vals in params.items():
                 try:
                     v = first_acceptable(vals)
@@ -206,7 +231,11 @@ class BFCLSource(Source):
                 alt = alternatives(vals, v)
                 if alt is not None and (alt or v is _MISSING):
                     accepted[p] = alt
+                if v is _MISSING and alt:
+                    left[p] = alt
             calls.append(ToolCall(name=fname, arguments=args, accepted=accepted))
+            omitted.append(left)
+        _tell_apart(calls, omitted)
         return [ToolSample(id=item.record_id, source=self.name, query=query, tools=tools, calls=calls, metadata=meta)]
 
     def _multi_turn(self, item: RawItem, d: dict, question: list, gt: Any, base_meta: dict) -> list:
