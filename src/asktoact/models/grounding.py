@@ -121,6 +121,11 @@ def _context(messages: Sequence[dict]) -> list[dict]:
             or (m.get("role") == "system" and str(m.get("content") or "").startswith(PROFILE_PREFIX))]
 
 
+def _last_call(context: Sequence[dict]) -> int:
+    """Index of the last earlier call or tool output (-1 if none): what follows is this task's words."""
+    return max((i for i, m in enumerate(context) if m.get("role") == "tool" or m.get("tool_calls")), default=-1)
+
+
 def _one_tool(params: set[str], tools: Sequence[dict] | None) -> bool:
     """Some tool takes every one of ``params``."""
     for t in tools or []:
@@ -312,7 +317,7 @@ def resolved(line: CompactLine, messages: Sequence[dict], tools: Sequence[dict] 
     from ..curate.ground import ground, user_words
 
     context = _context(messages)
-    last = max((i for i, m in enumerate(context) if m.get("role") == "tool" or m.get("tool_calls")), default=-1)
+    last = _last_call(context)
     said = user_words("", context[last + 1:])  # this task's words: earlier tasks name other files and ids
     taken = {_same_key(k.value) for k in line.known if not k.reference}
     named = {k.name.rpartition(".")[2] for k in line.known}
@@ -403,7 +408,7 @@ def _task_context(messages: Sequence[dict]) -> list[dict]:
     """This task's words and the profile: not earlier tasks' turns or outputs, which name other
     files, ids and people."""
     context = _context(messages)
-    last = max((i for i, m in enumerate(context) if m.get("role") == "tool" or m.get("tool_calls")), default=-1)
+    last = _last_call(context)
     return [m for i, m in enumerate(context) if i > last or m.get("role") == "system"]
 
 

@@ -6,8 +6,8 @@
   embedded?adapter=DIR             the embedded model with your adapter
   embedded:asktoact                the embedded model with the adapter shipped in the package
   ...?ground=1                     check the values a compact-reasoning model says it knows (models/grounding.py)
-  ...?ground=1&probe=1             and ask the model to fill in each name it calls missing; keep the values the user gave
-  ...?ground=1&act_bias=2          lean to "Missing: nothing." (a logit bias); a call that guesses is still caught and asks
+  ...?ground=1&probe=1             and ask the model for each value it calls missing; keep those the user gave
+  ...?ground=1&act_bias=2          lean to "Missing: nothing." (a logit bias); a guessed call still asks
   ...?loop_guard=12                a short pattern may repeat over 12 tokens, then its next copy is banned
   openai:gpt-4o                    OpenAI (key from $OPENAI_API_KEY)
   openai:MODEL@http://host:8000/v1 any OpenAI-compatible server (vLLM, SGLang, llama.cpp ...)
@@ -63,7 +63,8 @@ OPTIONS: dict[str, dict[str, Callable[[str], bool]]] = {
 }
 _HINTS = {"dtype": f"one of {', '.join(_DTYPES)}", "concurrency": "a whole number >= 1", "batch": "a whole number >= 1",
           "retries": "a whole number >= 0", "timeout": "seconds >= 0", "backoff": "seconds >= 0",
-          "ground": "1 or 0 (true/false, on/off)", "probe": "1 or 0 (true/false, on/off)", "act_bias": "a logit >= 0 (0: off)", "loop_guard": "a whole number of tokens >= 0 (0: off)"}
+          "ground": "1 or 0 (true/false, on/off)", "probe": "1 or 0 (true/false, on/off)",
+          "act_bias": "a logit >= 0 (0: off)", "loop_guard": "a whole number of tokens >= 0 (0: off)"}
 
 
 def register_variant(kind: str, name: str, description: str) -> None:
@@ -143,9 +144,7 @@ def _hf(ms: ModelSpec) -> ChatModel:
     _check_paths(ms)
     o = ms.options
     return LocalModel(ms.target, adapter=o.get("adapter"), dtype=o.get("dtype", "auto"), device=o.get("device"),
-                      batch_size=int(o.get("batch", 8)), spec=ms.raw, ground=_ground(o, o.get("adapter")),
-                      loop_guard=_loop_guard(o, o.get("adapter")), probe=_flag(o, o.get("adapter"), "probe"),
-                      act_bias=_act_bias(o, o.get("adapter")))
+                      batch_size=int(o.get("batch", 8)), spec=ms.raw, **_decode_opts(o, o.get("adapter")))
 
 
 def _decoding(adapter: str | None) -> dict:
@@ -162,6 +161,12 @@ def _decoding(adapter: str | None) -> dict:
         return d
     except ValueError as e:
         raise ValueError(f"{f}: not a decoding settings file ({e})") from None
+
+
+def _decode_opts(o: dict[str, str], adapter: str | None) -> dict:
+    """The decoding options of a local model: the spec's, else its adapter's ``decoding.json``."""
+    return {"ground": _ground(o, adapter), "loop_guard": _loop_guard(o, adapter), "probe": _flag(o, adapter, "probe"),
+            "act_bias": _act_bias(o, adapter)}
 
 
 def _ground(o: dict[str, str], adapter: str | None) -> bool:
@@ -206,9 +211,7 @@ def _embedded(ms: ModelSpec) -> ChatModel:
             raise ValueError(f"{ms.raw!r}: embedded:{ms.target} already is an adapter; use embedded?adapter=DIR for yours")
         adapter = str(shipped_adapter_dir(ms.target))
     return LocalModel(str(embedded_model_dir()), adapter=adapter, dtype=o.get("dtype", "float32"),
-                      device=o.get("device"), batch_size=int(o.get("batch", 8)), spec=ms.raw, ground=_ground(o, adapter),
-                      loop_guard=_loop_guard(o, adapter), probe=_flag(o, adapter, "probe"),
-                      act_bias=_act_bias(o, adapter))
+                      device=o.get("device"), batch_size=int(o.get("batch", 8)), spec=ms.raw, **_decode_opts(o, adapter))
 
 
 REGISTRY: dict[str, Callable[[ModelSpec], ChatModel]] = {
