@@ -55,8 +55,10 @@ DET_CHOICES = ("a certain", "a specific", "a particular")
 # read a bare "the X" for a never-mentioned thing as a pointer to something already known).
 # "{a}" is "a" or "an" as the noun needs. Weights from the session-14 grades (297 records): a bare
 # "a"/"an" X passed 52-57%, "a given X" 92% (a bare "a X" swapped for it adds no "a": the shortcut top word);
-# at 0.8 "a given" went into 21% of BFCL's level 1-3 queries (tests/test_shortcut.py), so 0.4.
-_INDEF_FORMS = (("{a} {n}", 2.6), ("a certain {n}", 0.45), ("a specific {n}", 0.6), ("a particular {n}", 0.55),
+# at 0.8 "a given" went into 21% of BFCL's level 1-3 queries (tests/test_shortcut.py), so 0.4. Session 15:
+# the bare form 2.6 -> 0.3 (it read as "any X": "I prefer a layout", "in a language"; seed-27 grade);
+# the marker gaps barely moved (max 19.6 -> 18.9: docs/results.md).
+_INDEF_FORMS = (("{a} {n}", 0.3), ("a certain {n}", 0.45), ("a specific {n}", 0.6), ("a particular {n}", 0.55),
                 ("a given {n}", 0.4))
 # ("the event I need?", "the starting location I want to Los Angeles": "I need"/"I want" after a
 # noun read as the user's wish, not as which one is meant; graded R1 fails, seed 23)
@@ -162,7 +164,7 @@ def noun_phrase_form(rng: random.Random, noun: str, plural: bool, text: str = ""
     if named and not plural:  # "at an altitude of 77 and a speed." reads cut off (graded R1 fail)
         # (where the user's words have no "a", a new one marks the rewrite: curate.shortcut)
         forms = ([(f, w) for f, w in forms if f.startswith("my ") or f.startswith("our ")]
-                 + [(f, w * (1.0 if has_a else 0.5)) for f, w in _NAMED_FORMS] + ([] if has_a else list(_NAMED_NO_A_FORMS)))
+                 + [(f, w * (1.0 if has_a else 0.3)) for f, w in _NAMED_FORMS] + ([] if has_a else list(_NAMED_NO_A_FORMS)))
     if not suffix_ok:
         forms = [(f, w) for f, w in forms if not f.endswith(("mind", "need", "want", " of"))]
     f = rng.choices([f for f, _ in forms], weights=[w for _, w in forms], k=1)[0]
@@ -393,6 +395,10 @@ def _next_word(text: str, pos: int) -> tuple[int, int, str] | None:
     return m.start(1), m.end(1), m.group(1)
 
 
+_FIELD_WORDS = {"function", "tag", "flag", "field", "parameter", "param", "attribute", "enum"}  # after another word
+_MORE_PREPS = {"via", "near", "inside", "outside", "within", "during", "across", "around", "towards", "toward",
+               "regarding", "concerning", "including", "excluding", "past", "beyond", "amid", "among", "along", "per"}
+_RANGE_PREPS = {"from", "to", "until", "till", "through", "between"}
 _COMPLEMENTS = {"dobj", "attr", "acomp", "xcomp", "ccomp", "dative", "oprd", "prep", "advmod", "npadvmod"}
 
 
@@ -425,6 +431,8 @@ def _pp_removal(doc: Any, text: str, start: int, end: int, protected: list[tuple
     prep = node.head
     if prep.lower_ in ("of", "than", "as", "like", "between", "about") or prep.head.pos_ not in ("VERB", "NOUN", "PROPN", "AUX"):
         return None
+    if not (prep.is_stop or prep.lower_ in REMOVAL_PREPS or prep.lower_ in _MORE_PREPS):
+        return None  # "the distance in milesfrom the Earth" lost "miles" with the glued word (graded R1 fail, seed 28)
     head = prep.head
     inner = None
     if head.pos_ == "NOUN" and (head.lower_ in naming or _stem1(head.lower_) in naming) and head.i < prep.i:
@@ -438,6 +446,15 @@ def _pp_removal(doc: Any, text: str, start: int, end: int, protected: list[tuple
             if head.pos_ not in ("VERB", "NOUN", "PROPN", "AUX"):
                 return None
     if head.pos_ in ("VERB", "AUX") and not any(c.dep_ in _COMPLEMENTS and c.i != prep.i for c in head.children):
+        return None
+    if prep.lower_ in _RANGE_PREPS and any(c.dep_ == "prep" and c.i != prep.i and c.lower_ in _RANGE_PREPS
+                                           for c in head.children):
+        return None  # "GDP data from 1960 to 2000" was "GDP data to 2000" (graded R1 fail, seed 27): a range keeps both ends
+    if head.tag_ in ("NN", "NNS") and head.dep_ != "compound" \
+            and not any(c.dep_ in ("det", "poss", "nummod", "quantmod") for c in head.children):
+        # "place items with a status of 'urgent'" was "place items" (every item), "suitable in area with
+        # postal code 90210" was "suitable in area?" (graded R1 fails, seed 27): a bare noun's phrase
+        # is what says which ones; without it the request reads as a different, complete one
         return None
     if (prep.dep_ == "agent" or prep.lower_ == "by") and head.tag_ == "VBN":
         return None  # "the literature written by Isabel Allende with the title ..." -> "written with" (graded R1 fail, seed 24)
@@ -1089,6 +1106,16 @@ def _plan_one(text: str, span: Span, plan: EditPlan, first: bool, rng: random.Ra
     idiom = _idiom_rewrite(text, s, e, plan, noun, doc, rng, protected or [], issues) if first and not partial else None
     if idiom is not None:
         return idiom
+    mchance = re.match(r"\s*%?\s*(chance|probability|likelihood|risk|possibility|decrease|increase|reduction|discount|"
+                       r"drop|rise|growth|decline|cut|raise|markup|tip|fee|commission|return|gain|loss)\b", text[e:]) \
+        if isinstance(plan.value, (int, float)) and (text[s:e].endswith("%") or text[e:e + 1] == "%") else None
+    if mchance and first and not partial:
+        # "less than 20% chance of rain" was "a specific percentage of rain", "a 2% decrease in fuel
+        # efficiency" was "a specific percentage in fuel efficiency" (graded R1 fails, seed 27): the
+        # comparison and the noun the percentage measures stay, the number goes ("a certain decrease")
+        mdet = re.search(r"\b(?:an?|the)\s+$", text[:s])
+        a = mdet.start() if mdet else s
+        return a, e + mchance.end(), abstract_phrase(mchance.group(1), rng, text, suffix_ok=False, named=True), "abstraction"
     if (text[s:e].endswith("%") or text[e:e + 1] == "%") and isinstance(plan.value, (int, float)):
         noun, good = "percentage", True  # "by 10%": "by some sales units increase percentage" (a parameter's name)
     mco = re.match(r"\s+([A-Za-z]+s)\b", text[e:])
@@ -1229,7 +1256,12 @@ def _plan_one(text: str, span: Span, plan: EditPlan, first: bool, rng: random.Ra
         label = {"titled": "title", "entitled": "title", "numbered": "number"}.get(nv[0][2].lower(), "name")
         if not first:
             return s, e, f"that {label}", "abstraction"
-        if allow_removal and single and not partial:  # "this movie", not "this movie with a specific name"
+        owner = [t for t in doc if t.idx + len(t) <= nv[0][0]][-1:] if doc is not None else []
+        bare_owner = bool(owner) and owner[0].tag_ in ("NN", "NNS") and not any(
+            c.dep_ in ("det", "poss", "nummod") for c in owner[0].children)
+        if allow_removal and single and not partial and not bare_owner:  # "this movie", not "this movie with a specific name"
+            # (not after a bare noun: "details about lawsuit case numbered 'X'" was "details about lawsuit case.",
+            # graded R1 fail, seed 27)
             close = re.match(r"\)?", text[e:]).end()
             ra = nv[0][0] - (1 if nv[0][0] > 0 and text[nv[0][0] - 1] == " " else 0)
             meant = _meant_det(doc, text, ra, e + close, rng, protected or [])
@@ -1731,9 +1763,28 @@ def rewrite_query(query: str, plans: list[EditPlan], rng: random.Random, doc: An
             if res is not None and res.current_value == m.group(0):
                 res.current_value = ed.text
         seen_phrases.add(head)
+    # "at a certain latitude and the longitude I have in mind" (graded R1 fail, seed 27): two values
+    # joined by "and" share the first one's words ("at a certain latitude and longitude")
+    by_start = sorted((ed for ed in edits if ed.text), key=lambda x: x.start)
+    for a, b in zip(by_start, by_start[1:]):
+        ma = re.match(r"^(a certain|a specific|a particular|a given) ([a-z][\w -]*)$", a.text)
+        mb = _STAND_IN.match(b.text)
+        if ma and mb and a.key != b.key and re.fullmatch(r"\s*(?:and|or)\s+", query[a.end:b.start]) \
+                and not re.search(r"[^siu]s$", mb.group(1)) and mb.group(1) != ma.group(2) and " " not in mb.group(1):
+            res = results.get(b.key)
+            if res is not None and res.current_value == b.text:
+                res.current_value = mb.group(1)
+            b.text = mb.group(1)
     _merge_others(query, edits)
     if issues is not None and doc is not None:
         _hanging_verbs(query, doc, edits, issues, collided)
+    # "a directory with a specific name ... files with that folder in their names" (graded R1 fail,
+    # seed 27): a value first said as a name (title, number) is that name when said again
+    firsts = {ed.key: ed.text for ed in sorted(edits, key=lambda x: x.start) if ed.shown}
+    for ed in edits:
+        mlabel = re.search(r"^with .*\b(name|title|number)$", firsts.get(ed.key, ""))
+        if not ed.shown and mlabel and ed.text.startswith("that "):
+            ed.text = f"that {mlabel.group(1)}"
     # a later mention of a value first called "another X" is "the other X", not a second "that X"
     first_phrase: dict[tuple, str] = {}
     for ed in sorted(edits, key=lambda x: x.start):
@@ -1764,7 +1815,11 @@ def rewrite_query(query: str, plans: list[EditPlan], rng: random.Random, doc: An
                     continue
                 at = next((i for i, w in enumerate(near) if _one_word_root(w, head)), None)
                 between = near[:at] if at is not None else []
-                if len(head) > 3 and at is not None and not set(between) & {"to", "say", "and", "or", "is", "are", "e.g"}:
+                # ("the calorie limit to be under a particular calorie limit": graded R1 fail, seed 28; only the
+                # nearest word makes the repeat natural)
+                if len(head) > 3 and at is not None and not (set(between[:1]) & {"to", "say", "is", "are", "e.g", "be"} and ed.text.startswith(("a ", "an "))
+                                                          or set(between) & {"and", "or"}):
+                    # ("increase our outstanding shares to specific outstanding shares": graded R1 fail, seed 29)
                     issues.append(f"the phrase for the hidden {ed.key[1]!r} repeats a word just said ({m3.group(1)!r})")
                     if collided is not None:
                         collided.add(ed.key)
@@ -1800,8 +1855,38 @@ def rewrite_query(query: str, plans: list[EditPlan], rng: random.Random, doc: An
                 issues.append(f"the hidden {ed.key[1]!r} is one of a list of bare numbers whose others stay")
                 if collided is not None:
                     collided.add(ed.key)
+        for ed in edits:
+            st = _STAND_IN.match(ed.text.strip())
+            if st and re.search(r"(?:^|[.!?]['\"]?\s+)$", query[:ed.start]) and re.match(r"\s*[.!?]\s*(?:$|['\"A-Z])", query[ed.end:]):
+                # "Can you also verify ...? A specific suspicion level." (graded R1 fail, seed 28): a stand-in alone
+                # as a sentence says nothing
+                issues.append(f"the phrase for the hidden {ed.key[1]!r} ({ed.text!r}) stands alone as a sentence")
+                if collided is not None:
+                    collided.add(ed.key)
+            if st and re.match(r",\s+[A-Z][A-Za-z.]*(?:\s+[A-Z][A-Za-z.]*)?(?:\s+(?:with|in|at|for|and|on|to)\b|\s*[,.?!]|\s*$)",
+                               query[ed.end:]):
+                # (and "in the museum I'm thinking of, New York", graded R1 fail, seed 29)
+                # "hotels in Paris, France and another location, USA" (graded R1 fail, seed 28): the place a
+                # stand-in is in stays behind it
+                issues.append(f"the phrase for the hidden {ed.key[1]!r} ({ed.text!r}) stands before the place it is in")
+                if collided is not None:
+                    collided.add(ed.key)
+            if st and re.search(r"\bwho\s+(?:is|was|are|were)\s+$", query[:ed.start], re.I) \
+                    and not re.search(r"\b(?:person|people|one|someone|player|artist|author|actor|president|leader)$", st.group(1)):
+                # "Who was some type of information in the case docket ..." for info_type 'victim' (graded R1 fail,
+                # seed 29): what a "who" question asks is a person
+                issues.append(f"the phrase for the hidden {ed.key[1]!r} ({ed.text!r}) stands as the person a 'who' question asks for")
+                if collided is not None:
+                    collided.add(ed.key)
+            if st and len(st.group(1).split()) >= 2 and st.group(1).split()[-1].lower() in _FIELD_WORDS \
+                    and st.group(1).lower() not in query.lower():
+                # "involved in a certain activity tag", "redesigning my room function" (graded R1 fails, seed 28/29):
+                # the parameter's field name, not the user's word
+                issues.append(f"the phrase for the hidden {ed.key[1]!r} ({ed.text!r}) names the tool's field, not the user's thing")
+                if collided is not None:
+                    collided.add(ed.key)
         for ed in edits:  # "total amounting to $25, taking ..." -> "total amounting, taking" (graded R1 fail, seed 104)
-            if ed.text == "" and re.search(r"\b(?:amounting|totaling|totalling|costing|priced|valued|worth)\s*$", query[:ed.start], re.I) \
+            if ed.text == "" and re.search(r"\b(?:amounting|totaling|totalling|costing|priced|valued|worth|is|are|was|were|be|been)\s*$", query[:ed.start], re.I) \
                     and re.match(r"\s*(?:[,.;:?!]|$)", query[ed.end:]):
                 issues.append(f"removing the hidden {ed.key[1]!r} leaves {query[:ed.start].split()[-1]!r} with nothing after it")
                 if collided is not None:
@@ -1812,7 +1897,7 @@ def rewrite_query(query: str, plans: list[EditPlan], rng: random.Random, doc: An
         for ed in edits:  # "measures a length in length", "another interactive element as interactive elements"
             m4 = _STAND_IN.match(ed.text.strip())
             after = (re.match(r"\s+(?:in|of|as|for)\s+((?:[A-Za-z-]+\s+){0,2}[A-Za-z-]+)\b", query[ed.end:])
-                     or re.match(r"\s+(?:is|was|are|were)\s+(?:an?|the|one)\s+([A-Za-z-]+)\b", query[ed.end:]))
+                     or re.match(r"\s+(?:is|was|are|were)\s+(?:an?|the|one)\s+((?:[A-Za-z-]+\s+){0,2}[A-Za-z-]+)\b", query[ed.end:]))
             # ("where a specific party is a party": graded R1 fail, seed 23)
             if m4 and after and _stem1(m4.group(1).split()[-1].lower()) in {_stem1(w.lower()) for w in after.group(1).split()}:
                 issues.append(f"the phrase for the hidden {ed.key[1]!r} ({ed.text!r}) is said again right after it")
