@@ -33,7 +33,8 @@ def _row(run: Path) -> dict:
             **{k: m.get(k) for k in COLS[1:]}, "failed": s.get("failed", 0)}
 
 
-def card(adapter: Path, split: Path, evals: list[Path], commit: str, weights_mb: float, ground: bool = False) -> str:
+def card(adapter: Path, split: Path, evals: list[Path], commit: str, weights_mb: float, ground: bool = False,
+         decoding: dict | None = None, max_prompt: int = 1024) -> str:
     summ = json.loads((adapter / "asktoact_train.json").read_text())
     c = summ["config"]
     meta = json.loads((split / "train.jsonl.meta.json").read_text())
@@ -52,7 +53,11 @@ def card(adapter: Path, split: Path, evals: list[Path], commit: str, weights_mb:
            "`--reasoning --reasoning-style compact`). `decoding.json` turns on decode-time grounding: a value the",
            "line states that nothing in the conversation supports (the user's words, a profile, a documented",
            "default, an earlier output) is moved to `Missing` and the model continues from the corrected line",
-           "(`asktoact.models.grounding`). `embedded:asktoact?ground=0` decodes without it."] if ground else []),
+           "(`asktoact.models.grounding`). `embedded:asktoact?ground=0` decodes without it.",
+           *([f"Shipped decoding settings: `{json.dumps(decoding, sort_keys=True)}` (`probe`: each value the line calls"
+              " missing is asked of the model and kept only if the user's words hold it; `loop_guard`: a pattern"
+              " repeated over that many tokens is cut). Any of them can be overridden in the spec"
+              " (`embedded:asktoact?probe=0`)."] if decoding else [])] if ground else []),
         "",
         "## Training",
         f"- Recipe: `asktoact train configs/smollm2-asktoact-cpu.yaml` (method {c['method']}, rank {c['lora_r']},"
@@ -86,7 +91,7 @@ def card(adapter: Path, split: Path, evals: list[Path], commit: str, weights_mb:
         "",
         "## Figures",
         "Oracle simulator, native format, compact tools, at most 5 questions, greedy",
-        "decoding. In-domain: the held-out records whose opening prompt fits 1,024 tokens; API-Bank: a seeded",
+        f"decoding. In-domain: the held-out records whose opening prompt fits {max_prompt:,} tokens; API-Bank: a seeded",
         "sample (see docs/results.md).",
         "ASK: share of queries with something missing where the model asks before any call; ACT: share of",
         "fully specified queries where it calls at once.",
@@ -108,6 +113,9 @@ def main() -> None:
     ap.add_argument("--eval", nargs="*", type=Path, default=[])
     ap.add_argument("--commit", default=None, help="the commit the adapter was trained at (default: HEAD)")
     ap.add_argument("--ground", action="store_true", help="decode with the stated values checked (writes decoding.json)")
+    ap.add_argument("--probe", action="store_true", help="with --ground: probe each value called missing (decoding.json)")
+    ap.add_argument("--loop-guard", type=int, default=0, help="tokens a short pattern may repeat over (decoding.json; 0: off)")
+    ap.add_argument("--max-prompt", type=int, default=1024, help="the prompt-length cut of the in-domain evaluation (card text)")
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "src/asktoact/resources/asktoact-smollm2")
     a = ap.parse_args()
     from safetensors.torch import load_file, save_file
@@ -124,8 +132,9 @@ def main() -> None:
     commit = a.commit or subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                             cwd=Path(__file__).parent).stdout.strip() or "unknown"
     mb = (a.out / "adapter_model.safetensors").stat().st_size / 2**20
-    (a.out / "decoding.json").write_text(json.dumps({"ground": a.ground}) + "\n")
-    (a.out / "README.md").write_text(card(a.adapter, a.split, a.eval, commit, mb, a.ground))
+    dec = {"ground": a.ground, **({"probe": True} if a.probe else {}), **({"loop_guard": a.loop_guard} if a.loop_guard else {})}
+    (a.out / "decoding.json").write_text(json.dumps(dec) + "\n")
+    (a.out / "README.md").write_text(card(a.adapter, a.split, a.eval, commit, mb, a.ground, dec, a.max_prompt))
     print(f"wrote {a.out} ({mb:.1f} MB of weights)")
 
 
