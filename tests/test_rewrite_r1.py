@@ -812,6 +812,9 @@ def test_seed29_grade_fixes(parser):
         assert not re.search(rf"^Who was {STAND_IN} (?:type|kind)", r.unspecified_query), r.unspecified_query
 
 
-def test_seed30_a_removal_leaves_no_bare_is(parser):
+def test_seed30_grade_fixes(parser):
     # "assuming the instrumentation object is named `appInstrumentation`?" was "... object is?" (graded R1 fail, seed 30)
     _assert_rejected([("bfcl", "simple_java_93", "leaves 'is' with nothing after it")], parser)
+    # "and then a scenic route" was "and a specific type of then route": an adverb of the clause stays outside
+    _assert_kept_as([("bfcl", "parallel_89", r"Palo Alto and then (?:a certain|a specific|a particular|a given) "
+                                             r"(?:type|kind) of route from Palo Alto")], parser)

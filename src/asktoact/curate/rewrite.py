@@ -560,6 +560,8 @@ MEASURES = {"km", "kilometers", "kilometres", "kilometer", "miles", "mile", "met
             "kilograms", "kilogram", "centimeters", "centimetres", "centimeter", "centimetre", "millimeters",
             "millimetres", "millimeter", "millimetre", "milligrams", "milligram", "micrograms", "kilometer", "kilometre",
             "milliliters", "millilitres", "kilowatts", "megawatts", "hertz", "decibels", "lux", "metres", "grams"}
+_DISCOURSE_ADVS = {"then", "also", "too", "again", "next", "finally", "first", "later", "now", "just", "only", "even",
+                   "still", "afterwards", "lastly", "secondly", "thirdly"}
 _NP_LEFT = {"det", "amod", "compound", "nmod", "advmod", "quantmod", "predet", "nummod", "poss", "case", "punct"}
 
 
@@ -585,6 +587,8 @@ def _np_left(doc: Any, head: Any, stop: int = 0) -> int:
     """Index of the first token of ``head``'s pre-modifiers (not before ``stop``)."""
     left = head.i
     for c in head.lefts:
+        if c.dep_ == "advmod" and c.lower_ in _DISCOURSE_ADVS:
+            continue  # "and then a scenic route" was "a specific type of then route" (graded R1 fail, seed 30)
         if c.dep_ in _NP_LEFT and c.i >= stop:
             left = min(left, c.left_edge.i if c.left_edge.i >= stop else c.i)
     return left
