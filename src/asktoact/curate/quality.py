@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..schema import ICRecord, QualityInfo
-from .ground import USER, code_meanings, ground, language_named, meaning_said, said_before, stems
+from .ground import RELATIVE_DAYS, USER, code_meanings, ground, language_named, meaning_said, said_before, stems
 from .locate import find_scalar, leaves
 from .rewrite import style_issues
 
@@ -420,7 +420,7 @@ def still_implied(record: ICRecord) -> list[str]:
 
 
 _DATE_LIKE = re.compile(r"^\d{4}-\d{2}(?:-\d{2})?|^\d{2}-\d{4}$|^\d{1,2}/\d{1,2}/\d{2,4}$")
-_RELATIVE_DATE = re.compile(r"\b(?:today|tonight|tomorrow|yesterday|(?:this|next|last) (?:week|weekend|month|year))\b", re.I)
+_RELATIVE_DATE = re.compile(rf"\b(?:{RELATIVE_DAYS})\b", re.I)
 
 
 _LOOKUP_VERBS = {"get", "find", "search", "list", "ls", "check", "query", "fetch", "lookup", "retrieve", "display",
